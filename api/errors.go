@@ -1,0 +1,37 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error is a failure a client can act on. Message is one sentence written
+// for a person; it never carries internal error text. Details lists the
+// individual problems (one per invalid field, say). EventIndex and Plugin
+// locate the fault in a batch where they apply.
+type Error struct {
+	Status     int
+	Message    string
+	Details    []string
+	EventIndex *int
+	Plugin     string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d %s", e.Status, e.Message)
+}
+
+// BadRequest is a 400 for input the client must fix.
+func BadRequest(message string, details ...string) *Error {
+	return &Error{Status: http.StatusBadRequest, Message: message, Details: details}
+}
+
+// NotFound is a 404 naming what was not found.
+func NotFound(message string) *Error {
+	return &Error{Status: http.StatusNotFound, Message: message}
+}
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}

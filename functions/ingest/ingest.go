@@ -1,0 +1,131 @@
+// Package ingest serves the write route POST /api/events and the read
+// routes over stored events and sessions.
+//
+// It validates the request body and hands the decoded batch to a [Writer];
+// it never touches storage or plugins itself. The host supplies the Writer
+// (validation, defaults, plugins, truncation, appending) and the [Reader].
+package ingest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/agentlens/agentlens-go/api"
+	"github.com/agentlens/agentlens-go/schemas"
+	"github.com/agentlens/agentlens-go/store/chain"
+)
+
+// ErrNotFound is what a [Reader] returns for an unknown event or session.
+var ErrNotFound = errors.New("not found")
+
+// Writer stores a validated batch atomically for the caller keyID and
+// returns the stored events in input order. Input problems come back as
+// *api.Error.
+type Writer interface {
+	Write(ctx context.Context, keyID string, events []schemas.Event) ([]chain.Event, error)
+}
+
+// Reader answers the read routes.
+type Reader interface {
+	ListEvents(ctx context.Context, f EventFilter) ([]chain.Event, int, error)
+	Event(ctx context.Context, id string) (chain.Event, error)
+	ListSessions(ctx context.Context, f SessionFilter) ([]Session, int, error)
+	Session(ctx context.Context, id string) (Session, error)
+	// Timeline returns the session's events in seq order and whether its
+	// chain verifies.
+	Timeline(ctx context.Context, id string) ([]chain.Event, bool, error)
+}
+
+// Config is what the function needs from the host.
+type Config struct {
+	Validator *schemas.Validator
+	Writer    Writer
+	Reader    Reader
+	// MaxBatchEvents bounds a batch (default 1000).
+	MaxBatchEvents int
+}
+
+// Routes returns the function's routes.
+func Routes(cfg Config) []api.Route {
+	if cfg.MaxBatchEvents <= 0 {
+		cfg.MaxBatchEvents = 1000
+	}
+	h := &handler{cfg: cfg}
+	return []api.Route{
+		{Method: http.MethodPost, Path: "/api/events", Scope: api.ScopeEventsWrite, Handler: h.postEvents},
+		{Method: http.MethodGet, Path: "/api/events", Scope: api.ScopeEventsRead, Handler: h.listEvents},
+		{Method: http.MethodGet, Path: "/api/events/:id", Scope: api.ScopeEventsRead, Handler: h.getEvent},
+		{Method: http.MethodGet, Path: "/api/sessions", Scope: api.ScopeEventsRead, Handler: h.listSessions},
+		{Method: http.MethodGet, Path: "/api/sessions/:id", Scope: api.ScopeEventsRead, Handler: h.getSession},
+		{Method: http.MethodGet, Path: "/api/sessions/:id/timeline", Scope: api.ScopeEventsRead, Handler: h.timeline},
+	}
+}
+
+type handler struct {
+	cfg Config
+}
+
+// envelopeDepth is how deep the batch envelope nests a payload:
+// {"events":[{"payload":{...}}]} adds three levels.
+const envelopeDepth = 3
+
+type ingestedEvent struct {
+	ID   string `json:"id"`
+	Hash string `json:"hash"`
+}
+
+func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // the host maps a body over the limit to 413
+	}
+
+	// Refuse anything the hash could not cover exactly before looking
+	// inside: duplicate keys, invalid UTF-8, unsafe numbers, deep nesting.
+	if err := chain.Check(body, chain.MaxDepth+envelopeDepth); err != nil {
+		return api.BadRequest("The request body is not acceptable JSON: " + err.Error() + ".")
+	}
+	events, err := h.cfg.Validator.DecodeBatch(body, h.cfg.MaxBatchEvents)
+	if err != nil {
+		var ve *schemas.Error
+		if errors.As(err, &ve) {
+			return api.BadRequest(ve.Message, ve.Details...)
+		}
+		return err
+	}
+
+	caller, _ := api.CallerFrom(r.Context())
+	stored, err := h.cfg.Writer.Write(r.Context(), caller.KeyID, events)
+	if err != nil {
+		return err
+	}
+	api.NoteIngested(r.Context(), len(stored))
+	out := make([]ingestedEvent, len(stored))
+	for i, e := range stored {
+		out[i] = ingestedEvent{ID: e.ID, Hash: e.Hash}
+	}
+	return api.WriteJSON(w, http.StatusCreated, map[string]any{
+		"ingested": len(out),
+		"events":   out,
+	})
+}
+
+// requireJSON refuses bodies not declared as application/json (parameters
+// such as charset allowed).
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return &api.Error{
+			Status:  http.StatusUnsupportedMediaType,
+			Message: "Content-Type must be application/json.",
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package host
+
+import (
+	"context"
+	"errors"
+
+	"github.com/agentlens/agentlens-go/functions/ingest"
+	"github.com/agentlens/agentlens-go/functions/verify"
+	"github.com/agentlens/agentlens-go/store"
+	"github.com/agentlens/agentlens-go/store/chain"
+)
+
+// The adapters below give each function the store through the interface
+// that function declares, translating types and the not-found sentinel.
+
+// ingestReader serves ingest's read routes from the store.
+type ingestReader struct{ s *store.Store }
+
+var _ ingest.Reader = ingestReader{}
+
+func (a ingestReader) ListEvents(ctx context.Context, f ingest.EventFilter) ([]chain.Event, int, error) {
+	return a.s.ListEvents(ctx, store.EventFilter(f))
+}
+
+func (a ingestReader) Event(ctx context.Context, id string) (chain.Event, error) {
+	e, err := a.s.Event(ctx, id)
+	return e, notFound(err, ingest.ErrNotFound)
+}
+
+func (a ingestReader) ListSessions(ctx context.Context, f ingest.SessionFilter) ([]ingest.Session, int, error) {
+	sessions, total, err := a.s.ListSessions(ctx, store.SessionFilter(f))
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ingest.Session, len(sessions))
+	for i := range sessions {
+		out[i] = sessionView(&sessions[i])
+	}
+	return out, total, nil
+}
+
+func (a ingestReader) Session(ctx context.Context, id string) (ingest.Session, error) {
+	s, err := a.s.Session(ctx, id)
+	if err != nil {
+		return ingest.Session{}, notFound(err, ingest.ErrNotFound)
+	}
+	return sessionView(&s), nil
+}
+
+func (a ingestReader) Timeline(ctx context.Context, id string) ([]chain.Event, bool, error) {
+	events, v, err := a.s.Timeline(ctx, id)
+	return events, v.Break == nil, notFound(err, ingest.ErrNotFound)
+}
+
+func sessionView(s *store.Session) ingest.Session {
+	tags := s.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return ingest.Session{
+		ID: s.ID, AgentID: s.AgentID, AgentName: s.AgentName, Status: s.Status,
+		StartedAt: s.StartedAt, EndedAt: s.EndedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		EventCount: s.EventCount, ToolCallCount: s.ToolCallCount, ErrorCount: s.ErrorCount,
+		TotalCostUSD: s.TotalCostUSD(), Tags: tags, HeadSeq: s.HeadSeq(), HeadHash: s.LastHash,
+	}
+}
+
+// verifyStore walks chains for the verify function.
+type verifyStore struct{ s *store.Store }
+
+var _ verify.Store = verifyStore{}
+
+func (a verifyStore) VerifySession(ctx context.Context, id string) (verify.Result, error) {
+	v, err := a.s.VerifySession(ctx, id)
+	return verify.Result(v), notFound(err, verify.ErrNotFound)
+}
+
+func (a verifyStore) SessionsInRange(ctx context.Context, from, to string) ([]string, error) {
+	return a.s.SessionsInRange(ctx, from, to)
+}
+
+// notFound replaces store.ErrNotFound with the function's own sentinel.
+func notFound(err, sentinel error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return sentinel
+	}
+	return err
+}

@@ -1,0 +1,63 @@
+// Command agentlens is the AgentLens service and its tools.
+//
+//	agentlens [serve] [flags]                 run the service (the default)
+//	agentlens verify --db FILE [--session ID] [--json]
+//	                                          verify the chains in a database file
+//	agentlens version                         print the version
+//
+// Run `agentlens serve -h` for the service's flags; configuration is read
+// from agentlens.toml, the environment and flags, in that order.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes shared by the commands.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the check failed: a chain is broken
+	exitError  = 2 // the command could not run: bad usage, unreadable file
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a command and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stderr)
+	case "verify":
+		return verifyCmd(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return exitOK
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "agentlens: unknown command %q\n\n%s", cmd, usage)
+		return exitError
+	}
+}
+
+const usage = `usage:
+  agentlens [serve] [flags]                       run the service (default command)
+  agentlens verify --db FILE [--session ID] [--json]
+                                                  verify the hash chains in a database file
+  agentlens version                               print the version
+`

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+
+	"github.com/agentlens/agentlens-go/host"
+)
+
+// serve runs the service until ctx is cancelled (SIGINT or SIGTERM).
+func serve(ctx context.Context, args []string, stderr io.Writer) int {
+	cfg, err := host.LoadConfig(args, os.LookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "usage: agentlens serve [flags]")
+		host.PrintConfigUsage(stderr)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "agentlens: configuration: %v\n", err)
+		return exitError
+	}
+	log := host.NewLogger(cfg.Log, stderr)
+	log.Info("starting", slog.String("version", versionString()), slog.Any("config", cfg))
+	if cfg.Auth.Disabled {
+		log.Warn("AUTHENTICATION IS DISABLED: every route is open and events are written as " +
+			"\"anonymous\"; use AUTH_DISABLED=true for development only")
+	}
+
+	h, err := host.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("start failed", slog.Any("error", err))
+		return exitFailed
+	}
+	if err := h.Run(ctx, nil); err != nil {
+		log.Error("server stopped with an error", slog.Any("error", err))
+		return exitFailed
+	}
+	return exitOK
+}
+
+// versionString is the linked version, or the module version of a
+// `go install` build.
+func versionString() string {
+	if host.Version != "dev" {
+		return host.Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return host.Version
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/agentlens/agentlens-go/store"
+)
+
+// verifyReport is the --json output of `agentlens verify --db`.
+type verifyReport struct {
+	Database         string        `json:"database"`
+	Verified         bool          `json:"verified"`
+	SessionsVerified int           `json:"sessionsVerified"`
+	TotalEvents      int64         `json:"totalEvents"`
+	BrokenChains     []brokenChain `json:"brokenChains"`
+}
+
+type brokenChain struct {
+	SessionID     string `json:"sessionId"`
+	FailedAtIndex int64  `json:"failedAtIndex"`
+	FailedEventID string `json:"failedEventId"`
+	Reason        string `json:"reason"`
+}
+
+// verifyCmd verifies every chain (or one session's) in a database file,
+// opened read-only, and exits 0 when all hold, 1 when one is broken.
+func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "", "database `file` to verify (required)")
+	session := fs.String("session", "", "verify only this session `id`")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if *dbPath == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: agentlens verify --db FILE [--session ID] [--json]")
+		return exitError
+	}
+
+	st, err := store.Open(ctx, store.Config{Path: *dbPath, ReadOnly: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "agentlens verify: %v\n", err)
+		return exitError
+	}
+	defer st.Close()
+
+	ids := []string{*session}
+	if *session == "" {
+		if ids, err = st.SessionIDs(ctx); err != nil {
+			fmt.Fprintf(stderr, "agentlens verify: %v\n", err)
+			return exitError
+		}
+	}
+	report := verifyReport{Database: *dbPath, BrokenChains: []brokenChain{}}
+	for _, id := range ids {
+		v, err := st.VerifySession(ctx, id)
+		if err != nil {
+			fmt.Fprintf(stderr, "agentlens verify: session %q: %v\n", id, err)
+			return exitError
+		}
+		report.SessionsVerified++
+		report.TotalEvents += v.Events
+		if b := v.Break; b != nil {
+			report.BrokenChains = append(report.BrokenChains, brokenChain{
+				SessionID: b.SessionID, FailedAtIndex: b.Seq, FailedEventID: b.EventID, Reason: b.Reason,
+			})
+		}
+	}
+	report.Verified = len(report.BrokenChains) == 0
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(report)
+	} else {
+		printReport(stdout, report)
+	}
+	if !report.Verified {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func printReport(w io.Writer, r verifyReport) {
+	fmt.Fprintf(w, "database:  %s\nsessions:  %d\nevents:    %d\n", r.Database, r.SessionsVerified, r.TotalEvents)
+	for _, b := range r.BrokenChains {
+		fmt.Fprintf(w, "\nBROKEN  session %q at seq %d (event %s)\n        %s\n",
+			b.SessionID, b.FailedAtIndex, b.FailedEventID, b.Reason)
+	}
+	if r.Verified {
+		fmt.Fprintf(w, "\nOK: every chain verifies.\n")
+	} else {
+		fmt.Fprintf(w, "\nFAILED: %d of %d sessions have a broken chain.\n", len(r.BrokenChains), r.SessionsVerified)
+	}
+}

@@ -1,0 +1,162 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/agentlens/agentlens-go/api"
+	"github.com/agentlens/agentlens-go/functions/ingest"
+	"github.com/agentlens/agentlens-go/functions/verify"
+	"github.com/agentlens/agentlens-go/schemas"
+	"github.com/agentlens/agentlens-go/store"
+)
+
+// Version is the build's version, set at link time with
+// -ldflags "-X github.com/agentlens/agentlens-go/host.Version=…".
+var Version = "dev"
+
+// Host is a configured AgentLens service: the store it owns and the HTTP
+// handler over every function.
+type Host struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *store.Store
+	handler http.Handler
+}
+
+// New opens the store and wires every function. Close the Host when done.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
+	st, err := store.Open(ctx, store.Config{Path: cfg.Store.Path, HeadCacheSize: cfg.Store.HeadCacheSize})
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{cfg: cfg, log: log, store: st}
+	if err := h.wire(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// wire builds the write path and the router over every function.
+func (h *Host) wire() error {
+	validator, err := schemas.New()
+	if err != nil {
+		return fmt.Errorf("load schemas: %w", err)
+	}
+	w := &writer{
+		appender:         h.store,
+		maxPayloadBytes:  h.cfg.Ingest.MaxPayloadBytes,
+		maxMetadataBytes: h.cfg.Ingest.MaxMetadataBytes,
+		now:              time.Now,
+	}
+
+	var auth authenticator = closedAuth{}
+	if h.cfg.Auth.Disabled {
+		auth = openAuth{}
+	}
+	rt := &router{log: h.log, auth: auth, bodyLimit: h.cfg.Server.BodyLimit}
+	handler, err := rt.build([]function{
+		{name: "health", routes: h.healthRoutes()},
+		{name: "ingest", routes: ingest.Routes(ingest.Config{
+			Validator: validator, Writer: w, Reader: ingestReader{h.store},
+			MaxBatchEvents: h.cfg.Ingest.MaxBatchEvents,
+		})},
+		{name: "verify", routes: verify.Routes(verify.Config{Store: verifyStore{h.store}})},
+	})
+	if err != nil {
+		return err
+	}
+	h.handler = logRequests(h.log, securityHeaders(cors(h.cfg.Auth.CORSOrigin, handler)))
+	return nil
+}
+
+// Handler returns the service's HTTP handler.
+func (h *Host) Handler() http.Handler { return h.handler }
+
+// Close closes the store, committing any batch still queued.
+func (h *Host) Close() error { return h.store.Close() }
+
+// Run serves on the configured address until ctx is done, then shuts down
+// gracefully: in-flight requests finish (within server.shutdown_timeout)
+// and the store commits what is queued before closing. ready, when not
+// nil, receives the listening address once the server accepts connections.
+func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", h.cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", h.cfg.Addr(), err)
+	}
+	srv := &http.Server{
+		Handler:           h.handler,
+		ReadHeaderTimeout: h.cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       h.cfg.Server.ReadTimeout,
+		WriteTimeout:      h.cfg.Server.WriteTimeout,
+		IdleTimeout:       h.cfg.Server.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(h.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	h.log.InfoContext(ctx, "listening", slog.String(keyAddr, ln.Addr().String()))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-served:
+		h.Close()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	h.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	if err := h.Close(); err != nil {
+		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("close store: %w", err))
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shut down: %w", shutdownErr)
+	}
+	h.log.Info("stopped")
+	return nil
+}
+
+// healthRoutes is GET /api/health: public, and reports the database state.
+func (h *Host) healthRoutes() []api.Route {
+	return []api.Route{{
+		Method: http.MethodGet, Path: "/api/health", Scope: api.Public,
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			status, db, code := "ok", "ok", http.StatusOK
+			if err := h.store.Ping(r.Context()); err != nil {
+				h.log.WarnContext(r.Context(), "health check: database unavailable", slog.Any(keyError, err))
+				status, db, code = "degraded", "unavailable", http.StatusServiceUnavailable
+			}
+			return api.WriteJSON(w, code, map[string]any{
+				"status": status, "version": Version, "database": db,
+			})
+		},
+	}}
+}
+
+// NewLogger builds the service logger from the log configuration.
+func NewLogger(cfg LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.Level)))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

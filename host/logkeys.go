@@ -1,0 +1,17 @@
+package host
+
+// Attribute keys of the host's log lines.
+const (
+	keyMethod    = "method"
+	keyRoute     = "route"
+	keyStatus    = "status"
+	keyDuration  = "duration_ms"
+	keyRequestID = "request_id"
+	keyIngested  = "ingested"
+	keyError     = "error"
+	keyFunction  = "function"
+	keyAddr      = "addr"
+	keyPath      = "path"
+	keyVersion   = "version"
+	keyConfig    = "config"
+)

@@ -1,0 +1,97 @@
+package host
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/agentlens/agentlens-go/api"
+)
+
+// function is a named group of routes, as one function package returns them.
+type function struct {
+	name   string
+	routes []api.Route
+}
+
+// router builds the HTTP handler of all functions: every route gets the same
+// authentication, scope check, body limit, panic isolation and error
+// mapping.
+type router struct {
+	log       *slog.Logger
+	auth      authenticator
+	bodyLimit int64
+}
+
+func (rt *router) build(functions []function) (http.Handler, error) {
+	r := httprouter.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	r.HandleOPTIONS = false // preflights are answered by the CORS middleware
+	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_ = api.WriteJSON(w, http.StatusNotFound, errorBody{Error: "No such route: " + req.Method + " " + req.URL.Path + "."})
+	})
+	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_ = api.WriteJSON(w, http.StatusMethodNotAllowed, errorBody{
+			Error: fmt.Sprintf("%s is not allowed here; allowed: %s.", req.Method, w.Header().Get("Allow")),
+		})
+	})
+
+	seen := map[string]string{}
+	for _, fn := range functions {
+		for _, route := range fn.routes {
+			if route.Scope == "" {
+				return nil, fmt.Errorf("route %s %s of %s declares no scope and is not marked public",
+					route.Method, route.Path, fn.name)
+			}
+			key := route.Method + " " + route.Path
+			if other, dup := seen[key]; dup {
+				return nil, fmt.Errorf("route %s is declared by both %s and %s", key, other, fn.name)
+			}
+			seen[key] = fn.name
+			r.Handle(route.Method, route.Path, rt.wrap(fn.name, route))
+		}
+	}
+	return r, nil
+}
+
+// wrap runs one route's handler behind the shared middleware.
+func (rt *router) wrap(fn string, route api.Route) httprouter.Handle {
+	name := fn + " " + route.Method + " " + route.Path
+	return func(w http.ResponseWriter, r *http.Request, params httprouter.Params) {
+		noteRoute(r.Context(), name)
+		for _, p := range params {
+			r.SetPathValue(strings.TrimPrefix(p.Key, ":"), p.Value)
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				writeError(w, r, rt.log, name, fmt.Errorf("panic in handler: %v", v))
+			}
+		}()
+
+		if route.Scope != api.Public {
+			p, err := rt.auth.Authenticate(r)
+			if err != nil {
+				writeError(w, r, rt.log, name, err)
+				return
+			}
+			if !p.allows(route.Scope) {
+				writeError(w, r, rt.log, name, &api.Error{
+					Status:  http.StatusForbidden,
+					Message: fmt.Sprintf("This API key lacks the %q scope this route needs.", route.Scope),
+				})
+				return
+			}
+			r = r.WithContext(api.WithCaller(r.Context(), p.caller))
+		}
+
+		r.Body = http.MaxBytesReader(w, r.Body, rt.bodyLimit)
+		if err := route.Handler(w, r); err != nil {
+			writeError(w, r, rt.log, name, err)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/agentlens/agentlens-go/api"
+	"github.com/agentlens/agentlens-go/schemas"
+	"github.com/agentlens/agentlens-go/store/chain"
+)
+
+// appender is the store's write side.
+type appender interface {
+	Append(ctx context.Context, events []chain.Event) error
+}
+
+// writer is the one write path every function shares: defaults, canonical
+// form, limits, truncation, then the appender. It turns validated wire
+// events into sealed, stored events.
+type writer struct {
+	appender         appender
+	maxPayloadBytes  int
+	maxMetadataBytes int
+	now              func() time.Time
+}
+
+// Write stores events for the caller keyID as one atomic batch and returns
+// them, sealed, in input order. A problem with one event fails the batch
+// with a 400 *api.Error naming the event's index.
+func (w *writer) Write(ctx context.Context, keyID string, in []schemas.Event) ([]chain.Event, error) {
+	now := w.now()
+	receivedAt := chain.FormatTime(now)
+	events := make([]chain.Event, len(in))
+	for i, src := range in {
+		e, err := w.prepare(src, now, receivedAt, keyID)
+		if err != nil {
+			return nil, inputError(i, err)
+		}
+		events[i] = e
+	}
+
+	// TODO: the plugin chain (redaction, fail closed) runs here, between
+	// defaults and truncation, once the plugin runtime exists.
+	for i := range events {
+		events[i].Payload, _ = chain.Truncate(events[i].Payload, w.maxPayloadBytes)
+	}
+
+	if err := w.appender.Append(ctx, events); err != nil {
+		return nil, fmt.Errorf("append batch: %w", err)
+	}
+	return events, nil
+}
+
+// prepare fills in the server's fields and the defaults, and puts payload
+// and metadata in canonical form.
+func (w *writer) prepare(src schemas.Event, now time.Time, receivedAt, keyID string) (chain.Event, error) {
+	e := chain.Event{
+		ID:         ulid.Make().String(),
+		ReceivedAt: receivedAt,
+		KeyID:      keyID,
+		SessionID:  src.SessionID,
+		AgentID:    src.AgentID,
+		EventType:  src.EventType,
+		Severity:   src.Severity,
+		Timestamp:  chain.FormatTime(now),
+		Metadata:   []byte("{}"),
+	}
+	if e.Severity == "" {
+		e.Severity = chain.Severities[0]
+	}
+	if src.Timestamp != "" {
+		ts, err := chain.ParseTime(src.Timestamp)
+		if err != nil {
+			return e, err
+		}
+		e.Timestamp = ts
+	}
+
+	var err error
+	if e.Payload, err = chain.CanonicalObject(src.Payload, "payload"); err != nil {
+		return e, err
+	}
+	if src.Metadata != nil {
+		if e.Metadata, err = chain.CanonicalObject(src.Metadata, "metadata"); err != nil {
+			return e, err
+		}
+		if len(e.Metadata) > w.maxMetadataBytes {
+			return e, &chain.InputError{Reason: fmt.Sprintf(
+				"metadata is %d bytes in canonical form; the limit is %d", len(e.Metadata), w.maxMetadataBytes)}
+		}
+	}
+	return e, nil
+}
+
+// inputError turns a problem with event i into a 400 naming it.
+func inputError(i int, err error) error {
+	var ie *chain.InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	index := i
+	return &api.Error{
+		Status:     http.StatusBadRequest,
+		Message:    fmt.Sprintf("Event %d of the batch was refused: %s.", i, ie.Reason),
+		Details:    []string{fmt.Sprintf("events[%d]: %s", i, ie.Reason)},
+		EventIndex: &index,
+	}
+}

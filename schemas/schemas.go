@@ -1,0 +1,354 @@
+package schemas
+
+import (
+	"bytes"
+	"cmp"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// DefaultMaxEvents is the largest batch DESIGN.md allows, and the limit
+// [Validator.DecodeBatch] applies when it is given no positive maximum.
+const DefaultMaxEvents = 1000
+
+const (
+	// baseURL is where the schemas' $id values point. It only names them:
+	// nothing is ever fetched from it.
+	baseURL = "https://github.com/agentlens/agentlens-go/schemas/"
+
+	// maxIDBytes bounds sessionId and agentId in bytes of UTF-8.
+	maxIDBytes = 256
+
+	// maxDetails bounds the problems one *Error lists.
+	maxDetails = 20
+)
+
+//go:embed event.json batch.json
+var files embed.FS
+
+// Event is one event as submitted, after validation. Its strings are the
+// decoded JSON strings; Payload and Metadata are the exact bytes the client
+// sent for those members, not re-encoded, so canonicalisation downstream sees
+// what the client wrote.
+type Event struct {
+	// SessionID is 1 to 256 bytes of UTF-8 without control characters.
+	SessionID string
+	// AgentID is 1 to 256 bytes of UTF-8 without control characters.
+	AgentID string
+	// EventType is one of the 26 accepted types.
+	EventType string
+	// Severity is one of debug, info, warn, error, critical, or "" when
+	// absent (the caller applies the default, info).
+	Severity string
+	// Timestamp is the client's text, "" when absent. It is not parsed here.
+	Timestamp string
+	// Payload is the payload object's raw bytes as sent.
+	Payload json.RawMessage
+	// Metadata is the metadata object's raw bytes as sent, nil when absent.
+	Metadata json.RawMessage
+}
+
+// Validator holds the compiled embedded schemas. It is safe for concurrent
+// use; build one with [New] at startup and share it.
+type Validator struct {
+	event *jsonschema.Schema
+}
+
+// New compiles the embedded schemas. An error means the binary was built
+// with a broken schema file: it is a programmer error, and the caller should
+// refuse to start.
+func New() (*Validator, error) {
+	event, _, err := compile()
+	if err != nil {
+		return nil, err
+	}
+	return &Validator{event: event}, nil
+}
+
+// compile compiles event.json and batch.json (which refers to event.json).
+// Only the event schema is used to validate; compiling the batch schema
+// proves the published file is valid and its reference resolves.
+func compile() (event, batch *jsonschema.Schema, err error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	for _, name := range []string{"event.json", "batch.json"} {
+		data, err := files.ReadFile(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read schema %s: %w", name, err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			return nil, nil, fmt.Errorf("parse schema %s: %w", name, err)
+		}
+		if err := c.AddResource(baseURL+name, doc); err != nil {
+			return nil, nil, fmt.Errorf("add schema %s: %w", name, err)
+		}
+	}
+	event, err = c.Compile(baseURL + "event.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile schema event.json: %w", err)
+	}
+	batch, err = c.Compile(baseURL + "batch.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile schema batch.json: %w", err)
+	}
+	return event, batch, nil
+}
+
+// DecodeBatch checks that body is {"events": [...]} holding 1 to maxEvents
+// events, validates each event, and returns them in input order. A maxEvents
+// below 1 means [DefaultMaxEvents]. Other top-level members of body are
+// ignored.
+//
+// Every failure is an [*Error] (the caller answers 400 with it): body that is
+// not JSON, an envelope without an "events" array, a count outside the
+// limit, or invalid events. For invalid events the Error lists the problems
+// of all of them, each located like `events[3].payload: missing required
+// field "toolName"`, up to 20 problems. No events are returned unless all
+// are valid.
+//
+// DecodeBatch does not check duplicate keys, UTF-8 validity or number
+// ranges; callers run a strict syntax pass first. It never panics on any
+// input.
+func (v *Validator) DecodeBatch(body []byte, maxEvents int) ([]Event, error) {
+	if maxEvents < 1 {
+		maxEvents = DefaultMaxEvents
+	}
+	raws, err := splitBatch(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(raws) == 0 || len(raws) > maxEvents {
+		return nil, &Error{
+			Message: fmt.Sprintf("a batch holds 1 to %d events; got %d", maxEvents, len(raws)),
+		}
+	}
+
+	// Validate every event so one response names all the problems.
+	events := make([]Event, len(raws))
+	var details []string
+	invalid, problems := 0, 0
+	for i, raw := range raws {
+		ev, probs := v.decode(raw, fmt.Sprintf("events[%d]", i))
+		if len(probs) > 0 {
+			invalid++
+			problems += len(probs)
+			for _, p := range probs {
+				if len(details) < maxDetails {
+					details = append(details, p)
+				}
+			}
+			continue
+		}
+		events[i] = ev
+	}
+	if invalid > 0 {
+		msg := fmt.Sprintf("%d of %d events in the batch are invalid", invalid, len(raws))
+		if problems > len(details) {
+			msg += fmt.Sprintf("; the first %d of %d problems are listed", len(details), problems)
+		}
+		return nil, &Error{Message: msg, Details: details}
+	}
+	return events, nil
+}
+
+// DecodeEvent validates and decodes one event object. Webhooks use it for
+// the events they build server-side. Problems are located from the event,
+// like `event.payload: missing required field "toolName"`. Every failure is
+// an [*Error]; it never panics on any input.
+func (v *Validator) DecodeEvent(raw []byte) (Event, error) {
+	if !json.Valid(raw) {
+		return Event{}, &Error{Message: "the event is not valid JSON"}
+	}
+	ev, probs := v.decode(raw, "event")
+	if len(probs) > 0 {
+		msg := "the event is invalid"
+		if len(probs) > maxDetails {
+			msg += fmt.Sprintf("; the first %d of %d problems are listed", maxDetails, len(probs))
+			probs = probs[:maxDetails]
+		}
+		return Event{}, &Error{Message: msg, Details: probs}
+	}
+	return ev, nil
+}
+
+// splitBatch returns the raw bytes of each element of body's "events" array.
+func splitBatch(body []byte) ([]json.RawMessage, error) {
+	// Look the member up by its exact name: decoding into a struct would
+	// also accept "Events" or "EVENTS".
+	var envelope map[string]json.RawMessage
+	if err := json.Unmarshal(body, &envelope); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, &Error{
+				Message: "request body is not valid JSON",
+				Details: []string{fmt.Sprintf("at byte %d: %s", syntax.Offset, syntax.Error())},
+			}
+		}
+		return nil, envelopeError("got " + withArticle(jsonKind(body)))
+	}
+	if envelope == nil {
+		return nil, envelopeError("got null")
+	}
+	list, ok := envelope["events"]
+	if !ok {
+		return nil, envelopeError(`missing required field "events"`)
+	}
+	var raws []json.RawMessage
+	if jsonKind(list) != "array" || json.Unmarshal(list, &raws) != nil {
+		return nil, envelopeError("events: must be an array, not " + withArticle(jsonKind(list)))
+	}
+	return raws, nil
+}
+
+// jsonKind names the JSON type of a valid JSON text from its first byte.
+func jsonKind(text []byte) string {
+	text = bytes.TrimLeft(text, " \t\r\n")
+	if len(text) == 0 {
+		return "nothing"
+	}
+	switch text[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// envelopeError reports a body that is JSON but not {"events": [...]}.
+func envelopeError(detail string) *Error {
+	return &Error{
+		Message: `request body must be an object with an "events" array`,
+		Details: []string{detail},
+	}
+}
+
+// decode validates one event and decodes it. It returns the problems found,
+// each prefixed with where: an empty list means ev is valid.
+func (v *Validator) decode(raw []byte, where string) (Event, []string) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return Event{}, []string{where + ": not valid JSON"}
+	}
+
+	// Schema problems first, then the byte-level rules on the ids, which
+	// JSON Schema cannot express.
+	var probs []problem
+	if err := v.event.Validate(doc); err != nil {
+		var verr *jsonschema.ValidationError
+		if !errors.As(err, &verr) {
+			return Event{}, []string{where + ": " + err.Error()}
+		}
+		probs = leaves(verr, probs)
+	}
+	obj, _ := doc.(map[string]any)
+	for _, field := range []string{"sessionId", "agentId"} {
+		s, ok := obj[field].(string)
+		if !ok || hasProblemAt(probs, field) {
+			continue
+		}
+		if msg := checkID(s); msg != "" {
+			probs = append(probs, problem{loc: []string{field}, msg: msg})
+		}
+	}
+	if len(probs) > 0 {
+		return Event{}, render(where, doc, probs)
+	}
+
+	// Valid: take the strings from the decoded document and the raw bytes of
+	// payload and metadata from a second, shallow decode.
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return Event{}, []string{where + ": not valid JSON"}
+	}
+	ev := Event{
+		SessionID: obj["sessionId"].(string),
+		AgentID:   obj["agentId"].(string),
+		EventType: obj["eventType"].(string),
+		Payload:   members["payload"],
+		Metadata:  members["metadata"],
+	}
+	ev.Severity, _ = obj["severity"].(string)
+	ev.Timestamp, _ = obj["timestamp"].(string)
+	return ev, nil
+}
+
+// checkID applies the limits of sessionId and agentId, returning what is
+// wrong or "".
+func checkID(s string) string {
+	if s == "" {
+		return "must not be empty"
+	}
+	if len(s) > maxIDBytes {
+		return fmt.Sprintf("must be at most %d bytes of UTF-8; got %d", maxIDBytes, len(s))
+	}
+	// Control characters are ASCII, and bytes of multi-byte UTF-8
+	// sequences are all >= 0x80, so a byte scan finds exactly them.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return fmt.Sprintf("must not contain control characters; found U+%04X at byte %d", c, i)
+		}
+	}
+	return ""
+}
+
+// hasProblemAt reports whether probs already has a problem at the top-level
+// member field.
+func hasProblemAt(probs []problem, field string) bool {
+	return slices.ContainsFunc(probs, func(p problem) bool {
+		return len(p.loc) == 1 && p.loc[0] == field
+	})
+}
+
+// render turns problems into details sorted by location, so an object's own
+// problems come before its members', without duplicates.
+func render(where string, doc any, probs []problem) []string {
+	type detail struct{ path, msg string }
+	ds := make([]detail, len(probs))
+	for i, p := range probs {
+		ds[i] = detail{path(where, doc, p.loc), p.msg}
+	}
+	slices.SortFunc(ds, func(a, b detail) int {
+		return cmp.Or(strings.Compare(a.path, b.path), strings.Compare(a.msg, b.msg))
+	})
+	ds = slices.Compact(ds)
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.path + ": " + d.msg
+	}
+	return out
+}
+
+// Error is every validation failure. The host answers it with 400 and
+// DESIGN.md's error body: Message as "error", Details as "details".
+type Error struct {
+	// Message is one sentence for a person, e.g. "a batch holds 1 to 1000
+	// events; got 1001".
+	Message string
+	// Details lists each problem with its location, e.g.
+	// `events[3].payload: missing required field "toolName"`. It may be
+	// empty.
+	Details []string
+}
+
+// Error returns Message followed by the details.
+func (e *Error) Error() string {
+	if len(e.Details) == 0 {
+		return e.Message
+	}
+	return e.Message + ": " + strings.Join(e.Details, "; ")
+}

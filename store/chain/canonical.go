@@ -1,0 +1,160 @@
+package chain
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/gowebpki/jcs"
+)
+
+// MaxDepth is how deeply payloads and metadata may nest objects and arrays;
+// the outermost object counts as one level.
+const MaxDepth = 64
+
+// maxSafeInteger is 2^53, the largest integer every double above it can no
+// longer represent exactly.
+const maxSafeInteger = 1 << 53
+
+// InputError reports JSON that AgentLens refuses to store because hashing
+// could not cover it exactly: malformed text, duplicate keys, invalid UTF-8,
+// lone surrogates, too deep nesting, or a number a double cannot hold.
+// Callers answer it with 400.
+type InputError struct {
+	Reason string
+}
+
+func (e *InputError) Error() string { return e.Reason }
+
+// Check reports whether raw is one JSON value that canonicalizes without
+// loss: well formed, no duplicate object keys, valid UTF-8 without lone
+// surrogates, nesting at most maxDepth levels, and every number a double can
+// hold (integer literals within ±2^53, no overflow). It returns an
+// [*InputError] otherwise.
+func Check(raw []byte, maxDepth int) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := dec.ReadToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return &InputError{Reason: "invalid JSON: " + describeSyntaxError(err)}
+		}
+		switch tok.Kind() {
+		case '{', '[':
+			if dec.StackDepth() > maxDepth {
+				return &InputError{Reason: fmt.Sprintf(
+					"JSON nests deeper than %d levels", maxDepth)}
+			}
+		case '0':
+			if err := checkNumber(tok.String()); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// checkNumber refuses numbers that would change when read as a double.
+func checkNumber(lit string) error {
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return &InputError{Reason: fmt.Sprintf("number %s is outside the range of a double", clip(lit))}
+	}
+	if strings.ContainsAny(lit, ".eE") {
+		return nil
+	}
+	// An integer literal must survive the trip through a double exactly,
+	// which every integer within ±2^53 does; ParseFloat would round first.
+	n, err := strconv.ParseInt(lit, 10, 64)
+	if err != nil || n > maxSafeInteger || n < -maxSafeInteger {
+		return &InputError{Reason: fmt.Sprintf(
+			"integer %s is beyond ±2^53 and cannot be stored exactly; send it as a string", clip(lit))}
+	}
+	return nil
+}
+
+// describeSyntaxError shortens a jsontext error to its cause and offset.
+func describeSyntaxError(err error) string {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v at byte %d", se.Err, se.ByteOffset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "unexpected end of input"
+	}
+	return err.Error()
+}
+
+// clip keeps an echoed literal short.
+func clip(s string) string {
+	const max = 40
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+// Canonicalize returns the RFC 8785 (JCS) form of raw after [Check] with
+// [MaxDepth]. Canonicalizing canonical text returns the same bytes.
+func Canonicalize(raw []byte) ([]byte, error) {
+	if err := Check(raw, MaxDepth); err != nil {
+		return nil, err
+	}
+	out, err := jcs.Transform(raw)
+	if err != nil {
+		return nil, &InputError{Reason: "invalid JSON: " + err.Error()}
+	}
+	return out, nil
+}
+
+// CanonicalObject is [Canonicalize] for values that must be JSON objects,
+// such as payloads and metadata; what names the value in the error.
+func CanonicalObject(raw []byte, what string) ([]byte, error) {
+	out, err := Canonicalize(raw)
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return nil, &InputError{Reason: what + ": " + ie.Reason}
+		}
+		return nil, err
+	}
+	if len(out) == 0 || out[0] != '{' {
+		return nil, &InputError{Reason: what + " must be a JSON object"}
+	}
+	return out, nil
+}
+
+// appendString appends s as a JCS string: only the quote, the backslash and
+// control characters are escaped, with the short forms JSON has.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c >= 0x20:
+			b = append(b, c)
+		case c == '\b':
+			b = append(b, '\\', 'b')
+		case c == '\f':
+			b = append(b, '\\', 'f')
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,162 @@
+package chain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+)
+
+// Version is the hash format version, the "v" member of every hash input.
+const Version = 3
+
+// TimeLayout is how every timestamp is stored and hashed: RFC 3339 in UTC
+// with exactly three fractional digits.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// Severities lists the accepted severities; the first is the default.
+var Severities = []string{"info", "debug", "warn", "error", "critical"}
+
+// Event is one stored event: what the client sent (after defaults,
+// redaction and truncation) plus the fields the server sets.
+//
+// Payload and Metadata hold the JCS text of JSON objects. PrevHash is ""
+// for seq 0, which is hashed and written as null. Hash is set only by
+// [Event.Seal]; events read back from storage carry the stored value, which
+// [Verifier] checks against [Event.ComputeHash].
+type Event struct {
+	ID         string
+	Timestamp  string
+	ReceivedAt string
+	KeyID      string
+	SessionID  string
+	AgentID    string
+	EventType  string
+	Severity   string
+	Seq        int64
+	Payload    []byte
+	Metadata   []byte
+	PrevHash   string
+	Hash       string
+}
+
+// Seal places e at seq in its session's chain after prevHash ("" for seq 0)
+// and sets its hash.
+func (e *Event) Seal(seq int64, prevHash string) {
+	e.Seq = seq
+	e.PrevHash = prevHash
+	e.Hash = e.ComputeHash()
+}
+
+// ComputeHash returns the lowercase hex SHA-256 of [Event.HashInput].
+func (e *Event) ComputeHash() string {
+	return hashHex(e.HashInput(nil))
+}
+
+// hashHex returns the lowercase hex SHA-256 of b.
+func hashHex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// HashInput appends to b the JCS text of the version 3 hash object, members
+// in JCS order. Payload and Metadata are used as stored, so an event whose
+// stored text was altered no longer produces its hash.
+func (e *Event) HashInput(b []byte) []byte {
+	b = append(b, `{"agentId":`...)
+	b = appendString(b, e.AgentID)
+	b = append(b, `,"eventType":`...)
+	b = appendString(b, e.EventType)
+	b = append(b, `,"id":`...)
+	b = appendString(b, e.ID)
+	b = append(b, `,"keyId":`...)
+	b = appendString(b, e.KeyID)
+	b = append(b, `,"metadata":`...)
+	b = append(b, e.Metadata...)
+	b = append(b, `,"payload":`...)
+	b = append(b, e.Payload...)
+	b = append(b, `,"prevHash":`...)
+	if e.PrevHash == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, e.PrevHash)
+	}
+	b = append(b, `,"receivedAt":`...)
+	b = appendString(b, e.ReceivedAt)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, `,"sessionId":`...)
+	b = appendString(b, e.SessionID)
+	b = append(b, `,"severity":`...)
+	b = appendString(b, e.Severity)
+	b = append(b, `,"timestamp":`...)
+	b = appendString(b, e.Timestamp)
+	b = append(b, `,"v":`...)
+	b = strconv.AppendInt(b, Version, 10)
+	return append(b, '}')
+}
+
+// wireEvent is the JSON form of an event in API responses and bundles.
+type wireEvent struct {
+	ID         string          `json:"id"`
+	Timestamp  string          `json:"timestamp"`
+	ReceivedAt string          `json:"receivedAt"`
+	KeyID      string          `json:"keyId"`
+	SessionID  string          `json:"sessionId"`
+	AgentID    string          `json:"agentId"`
+	EventType  string          `json:"eventType"`
+	Severity   string          `json:"severity"`
+	Seq        int64           `json:"seq"`
+	Payload    json.RawMessage `json:"payload"`
+	Metadata   json.RawMessage `json:"metadata"`
+	PrevHash   *string         `json:"prevHash"`
+	Hash       string          `json:"hash"`
+}
+
+// MarshalJSON writes the event with every stored field, payload and metadata
+// as their stored JCS text and prevHash null at seq 0.
+func (e Event) MarshalJSON() ([]byte, error) {
+	w := wireEvent{
+		ID: e.ID, Timestamp: e.Timestamp, ReceivedAt: e.ReceivedAt, KeyID: e.KeyID,
+		SessionID: e.SessionID, AgentID: e.AgentID, EventType: e.EventType,
+		Severity: e.Severity, Seq: e.Seq, Payload: e.Payload, Metadata: e.Metadata,
+		Hash: e.Hash,
+	}
+	if e.PrevHash != "" {
+		w.PrevHash = &e.PrevHash
+	}
+	return json.Marshal(w)
+}
+
+// LogValue prints an event's identity only, never its payload or metadata.
+func (e Event) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", e.ID),
+		slog.String("session_id", e.SessionID),
+		slog.Int64("seq", e.Seq),
+		slog.Int("payload_bytes", len(e.Payload)),
+	)
+}
+
+// FormatTime renders t the way timestamps are stored: UTC, milliseconds,
+// finer digits truncated.
+func FormatTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format(TimeLayout)
+}
+
+// ParseTime reads an RFC 3339 timestamp (any offset, any number of
+// fractional digits) and renders it with [FormatTime]. It returns an
+// [*InputError] for anything else.
+func ParseTime(s string) (string, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return "", &InputError{Reason: fmt.Sprintf("timestamp %q is not an RFC 3339 date-time", clip(s))}
+	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return "", &InputError{Reason: fmt.Sprintf("timestamp %q is outside years 0000-9999", clip(s))}
+	}
+	return FormatTime(t), nil
+}

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/agentlens/agentlens-go/store/chain"
+)
+
+// Verification is the outcome of walking one session's chain.
+type Verification struct {
+	SessionID string
+	Events    int64  // events stored for the session
+	FirstHash string // hash of the event at seq 0
+	LastHash  string // hash of the last stored event
+	Break     *chain.Break
+}
+
+// VerifySession walks the session's stored chain against its stored head,
+// both read in one snapshot, and returns [ErrNotFound] when the database
+// knows neither a head nor an event of it. It streams the events, so memory
+// stays constant whatever the session's length.
+func (s *Store) VerifySession(ctx context.Context, id string) (Verification, error) {
+	return s.walkSession(ctx, id, nil)
+}
+
+// Timeline returns the session's events in seq order together with the
+// verification of its chain, read in one snapshot.
+//
+// TODO: the whole session is held in memory; a session of millions of events
+// needs a paged timeline, which the route's response shape does not offer yet.
+func (s *Store) Timeline(ctx context.Context, id string) ([]chain.Event, Verification, error) {
+	events := []chain.Event{}
+	v, err := s.walkSession(ctx, id, func(e *chain.Event) { events = append(events, *e) })
+	return events, v, err
+}
+
+// walkSession verifies the session and hands each event to visit (when
+// non-nil); visit must copy what it keeps.
+func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Event)) (Verification, error) {
+	result := Verification{SessionID: id}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return result, fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+
+	sess, err := scanSession(tx.QueryRowContext(ctx, selectSession+" WHERE session_id = ?", id))
+	headMissing := errors.Is(err, ErrNotFound)
+	if err != nil && !headMissing {
+		return result, fmt.Errorf("read head of session %q: %w", id, err)
+	}
+
+	rows, err := tx.QueryContext(ctx,
+		"SELECT "+eventColumns+" FROM events WHERE session_id = ? ORDER BY seq", id)
+	if err != nil {
+		return result, fmt.Errorf("read chain of session %q: %w", id, err)
+	}
+	defer rows.Close()
+	verifier := chain.NewVerifier(id, sess.Head())
+	var e chain.Event
+	for rows.Next() {
+		if err := scanEvent(rows, &e); err != nil {
+			return result, fmt.Errorf("read chain of session %q: %w", id, err)
+		}
+		verifier.Add(&e)
+		if visit != nil {
+			visit(&e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return result, fmt.Errorf("read chain of session %q: %w", id, err)
+	}
+	if headMissing && verifier.Count() == 0 {
+		return result, ErrNotFound
+	}
+
+	result.Events = verifier.Count()
+	result.FirstHash = verifier.FirstHash()
+	result.LastHash = verifier.LastHash()
+	result.Break = verifier.Finish()
+	return result, nil
+}
+
+// SessionsInRange returns, in id order, the sessions with at least one event
+// whose timestamp lies within [from, to] (chain.TimeLayout strings; "" is
+// unbounded).
+func (s *Store) SessionsInRange(ctx context.Context, from, to string) ([]string, error) {
+	var w where
+	if from != "" {
+		w.add("timestamp >= ?", from)
+	}
+	if to != "" {
+		w.add("timestamp <= ?", to)
+	}
+	ids, err := s.queryStrings(ctx,
+		"SELECT DISTINCT CAST(session_id AS BLOB) FROM events"+w.String()+" ORDER BY 1", w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("select sessions in range: %w", err)
+	}
+	return ids, nil
+}
+
+// SessionIDs returns, in id order, every session the database knows: those
+// with a head and those with events, so that a session whose head row was
+// removed is still verified.
+func (s *Store) SessionIDs(ctx context.Context) ([]string, error) {
+	ids, err := s.queryStrings(ctx, `SELECT CAST(session_id AS BLOB) FROM sessions
+		UNION SELECT CAST(session_id AS BLOB) FROM events ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return ids, nil
+}
+
+// queryStrings runs a query of one text column and collects its values.
+func (s *Store) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
