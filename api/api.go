@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 )
 
 // Scope names a permission an API key must hold to call a route.
@@ -61,6 +62,14 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 // "anonymous" when authentication is disabled.
 type Caller struct {
 	KeyID string
+	// Agents, when not nil, are the only agentIds the caller may write
+	// events for.
+	Agents []string
+}
+
+// MayWriteFor reports whether the caller may write events of agentID.
+func (c Caller) MayWriteFor(agentID string) bool {
+	return c.Agents == nil || slices.Contains(c.Agents, agentID)
 }
 
 type callerKey struct{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/agentlens/agentlens-go/functions/ingest"
+	"github.com/agentlens/agentlens-go/functions/keys"
 	"github.com/agentlens/agentlens-go/functions/verify"
 	"github.com/agentlens/agentlens-go/store"
 	"github.com/agentlens/agentlens-go/store/chain"
@@ -77,6 +78,39 @@ func (a verifyStore) VerifySession(ctx context.Context, id string) (verify.Resul
 
 func (a verifyStore) SessionsInRange(ctx context.Context, from, to string) ([]string, error) {
 	return a.s.SessionsInRange(ctx, from, to)
+}
+
+// keyStore keeps API keys for the keys function; a revocation also drops
+// the key from the authentication cache, so its next request fails.
+type keyStore struct {
+	s    *store.Store
+	auth *keyAuth
+}
+
+var _ keys.Store = keyStore{}
+
+func (a keyStore) CreateKey(ctx context.Context, k keys.Key, hash string) error {
+	return a.s.CreateKey(ctx, store.Key(k), hash)
+}
+
+func (a keyStore) ListKeys(ctx context.Context) ([]keys.Key, error) {
+	stored, err := a.s.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keys.Key, len(stored))
+	for i, k := range stored {
+		out[i] = keys.Key(k)
+	}
+	return out, nil
+}
+
+func (a keyStore) RevokeKey(ctx context.Context, id, at string) error {
+	if err := a.s.RevokeKey(ctx, id, at); err != nil {
+		return notFound(err, keys.ErrNotFound)
+	}
+	a.auth.evict(id)
+	return nil
 }
 
 // notFound replaces store.ErrNotFound with the function's own sentinel.

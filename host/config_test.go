@@ -639,8 +639,10 @@ func TestConfig_LogValue(t *testing.T) {
 	// The config itself is still there.
 	var b bytes.Buffer
 	slog.New(slog.NewTextHandler(&b, nil)).Info("config", "config", cfg)
-	for _, want := range []string{"config.server.port=3400", "config.log.level=info",
-		"config.secrets.signing_key=set", "config.secrets.generic_webhook_secret=unset"} {
+	for _, want := range []string{
+		"config.server.port=3400", "config.log.level=info",
+		"config.secrets.signing_key=set", "config.secrets.generic_webhook_secret=unset",
+	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text log lacks %q:\n%s", want, b.String())
 		}

@@ -31,8 +31,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, route 
 	switch {
 	case errors.As(err, &apiErr):
 		status = apiErr.Status
-		message = errorBody{Error: apiErr.Message, Details: apiErr.Details,
-			Plugin: apiErr.Plugin, EventIndex: apiErr.EventIndex}
+		message = errorBody{
+			Error: apiErr.Message, Details: apiErr.Details,
+			Plugin: apiErr.Plugin, EventIndex: apiErr.EventIndex,
+		}
 	case errors.As(err, &tooBig):
 		status = http.StatusRequestEntityTooLarge
 		message = errorBody{Error: fmt.Sprintf("The request body is larger than the limit of %d bytes.", tooBig.Limit)}

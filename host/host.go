@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentlens/agentlens-go/api"
 	"github.com/agentlens/agentlens-go/functions/ingest"
+	"github.com/agentlens/agentlens-go/functions/keys"
 	"github.com/agentlens/agentlens-go/functions/verify"
 	"github.com/agentlens/agentlens-go/schemas"
 	"github.com/agentlens/agentlens-go/store"
@@ -28,6 +29,7 @@ type Host struct {
 	cfg     Config
 	log     *slog.Logger
 	store   *store.Store
+	usage   *usageRecorder
 	handler http.Handler
 }
 
@@ -37,10 +39,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{cfg: cfg, log: log, store: st}
+	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder()}
 	if err := h.wire(); err != nil {
 		st.Close()
 		return nil, err
+	}
+	if !cfg.Auth.Disabled {
+		if err := h.bootstrapAdminKey(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	return h, nil
 }
@@ -58,7 +66,8 @@ func (h *Host) wire() error {
 		now:              time.Now,
 	}
 
-	var auth authenticator = closedAuth{}
+	keyAuth := newKeyAuth(h.store, h.usage)
+	var auth authenticator = keyAuth
 	if h.cfg.Auth.Disabled {
 		auth = openAuth{}
 	}
@@ -70,6 +79,7 @@ func (h *Host) wire() error {
 			MaxBatchEvents: h.cfg.Ingest.MaxBatchEvents,
 		})},
 		{name: "verify", routes: verify.Routes(verify.Config{Store: verifyStore{h.store}})},
+		{name: "keys", routes: keys.Routes(keys.Config{Store: keyStore{h.store, keyAuth}})},
 	})
 	if err != nil {
 		return err
@@ -104,6 +114,16 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	usageCtx, stopUsage := context.WithCancel(context.WithoutCancel(ctx))
+	usageDone := make(chan struct{})
+	go func() {
+		defer close(usageDone)
+		h.usage.run(usageCtx, h.store, h.log)
+	}()
+	defer func() {
+		stopUsage()
+		<-usageDone
+	}()
 	h.log.InfoContext(ctx, "listening", slog.String(keyAddr, ln.Addr().String()))
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -111,6 +131,8 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 
 	select {
 	case err := <-served:
+		stopUsage()
+		<-usageDone
 		h.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
@@ -123,6 +145,8 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
+	stopUsage()
+	<-usageDone
 	if err := h.Close(); err != nil {
 		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("close store: %w", err))
 	}

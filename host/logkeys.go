@@ -14,4 +14,5 @@ const (
 	keyPath      = "path"
 	keyVersion   = "version"
 	keyConfig    = "config"
+	keyKeyID     = "key_id"
 )

@@ -29,15 +29,24 @@ type writer struct {
 	now              func() time.Time
 }
 
-// Write stores events for the caller keyID as one atomic batch and returns
+// Write stores events on behalf of caller as one atomic batch and returns
 // them, sealed, in input order. A problem with one event fails the batch
-// with a 400 *api.Error naming the event's index.
-func (w *writer) Write(ctx context.Context, keyID string, in []schemas.Event) ([]chain.Event, error) {
+// with a 400 *api.Error naming the event's index; an event of an agent the
+// caller's key is not bound to fails it with 403.
+func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Event) ([]chain.Event, error) {
 	now := w.now()
 	receivedAt := chain.FormatTime(now)
 	events := make([]chain.Event, len(in))
 	for i, src := range in {
-		e, err := w.prepare(src, now, receivedAt, keyID)
+		if !caller.MayWriteFor(src.AgentID) {
+			index := i
+			return nil, &api.Error{
+				Status:     http.StatusForbidden,
+				Message:    fmt.Sprintf("This API key may not write events for agent %q (event %d).", src.AgentID, i),
+				EventIndex: &index,
+			}
+		}
+		e, err := w.prepare(src, now, receivedAt, caller.KeyID)
 		if err != nil {
 			return nil, inputError(i, err)
 		}

@@ -21,11 +21,11 @@ import (
 // ErrNotFound is what a [Reader] returns for an unknown event or session.
 var ErrNotFound = errors.New("not found")
 
-// Writer stores a validated batch atomically for the caller keyID and
-// returns the stored events in input order. Input problems come back as
-// *api.Error.
+// Writer stores a validated batch atomically on behalf of caller and
+// returns the stored events in input order. Input problems, and events the
+// caller may not write, come back as *api.Error.
 type Writer interface {
-	Write(ctx context.Context, keyID string, events []schemas.Event) ([]chain.Event, error)
+	Write(ctx context.Context, caller api.Caller, events []schemas.Event) ([]chain.Event, error)
 }
 
 // Reader answers the read routes.
@@ -101,7 +101,7 @@ func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	caller, _ := api.CallerFrom(r.Context())
-	stored, err := h.cfg.Writer.Write(r.Context(), caller.KeyID, events)
+	stored, err := h.cfg.Writer.Write(r.Context(), caller, events)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@
 //	agentlens [serve] [flags]                 run the service (the default)
 //	agentlens verify --db FILE [--session ID] [--json]
 //	                                          verify the chains in a database file
+//	agentlens keys create|list|revoke …       manage API keys in the database file
 //	agentlens version                         print the version
 //
 // Run `agentlens serve -h` for the service's flags; configuration is read
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args, stderr)
 	case "verify":
 		return verifyCmd(ctx, args, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -59,5 +62,6 @@ const usage = `usage:
   agentlens [serve] [flags]                       run the service (default command)
   agentlens verify --db FILE [--session ID] [--json]
                                                   verify the hash chains in a database file
+  agentlens keys create|list|revoke ...           manage API keys (see agentlens keys)
   agentlens version                               print the version
 `
