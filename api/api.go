@@ -40,10 +40,15 @@ type Handler func(w http.ResponseWriter, r *http.Request) error
 // Route is one endpoint a function serves. Path uses ":name" for path
 // parameters, which the handler reads with r.PathValue("name").
 type Route struct {
-	Method  string
-	Path    string
-	Scope   Scope
-	Handler Handler
+	Method string
+	Path   string
+	Scope  Scope
+	// OptionalAuth lets a request without an Authorization header through
+	// with no caller in its context; one with the header is checked as
+	// usual, Scope included. The handler then decides (webhooks accept a
+	// source's signature instead of a key).
+	OptionalAuth bool
+	Handler      Handler
 }
 
 // WriteJSON writes v as the JSON body of a response with the given status.

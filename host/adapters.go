@@ -7,6 +7,7 @@ import (
 	"github.com/agentlens/agentlens-go/functions/ingest"
 	"github.com/agentlens/agentlens-go/functions/keys"
 	"github.com/agentlens/agentlens-go/functions/verify"
+	"github.com/agentlens/agentlens-go/functions/webhook"
 	"github.com/agentlens/agentlens-go/store"
 	"github.com/agentlens/agentlens-go/store/chain"
 )
@@ -111,6 +112,19 @@ func (a keyStore) RevokeKey(ctx context.Context, id, at string) error {
 	}
 	a.auth.evict(id)
 	return nil
+}
+
+// deliveryStore looks up recorded webhook deliveries.
+type deliveryStore struct{ s *store.Store }
+
+var _ webhook.Deliveries = deliveryStore{}
+
+func (a deliveryStore) Delivery(ctx context.Context, source, id string) (webhook.Delivery, error) {
+	d, err := a.s.Delivery(ctx, source, id)
+	if err != nil {
+		return webhook.Delivery{}, notFound(err, webhook.ErrNotFound)
+	}
+	return webhook.Delivery{EventID: d.EventID, EventType: d.EventType, SessionID: d.SessionID}, nil
 }
 
 // notFound replaces store.ErrNotFound with the function's own sentinel.

@@ -15,6 +15,7 @@ import (
 	"github.com/agentlens/agentlens-go/functions/ingest"
 	"github.com/agentlens/agentlens-go/functions/keys"
 	"github.com/agentlens/agentlens-go/functions/verify"
+	"github.com/agentlens/agentlens-go/functions/webhook"
 	"github.com/agentlens/agentlens-go/schemas"
 	"github.com/agentlens/agentlens-go/store"
 )
@@ -71,7 +72,7 @@ func (h *Host) wire() error {
 	if h.cfg.Auth.Disabled {
 		auth = openAuth{}
 	}
-	rt := &router{log: h.log, auth: auth, bodyLimit: h.cfg.Server.BodyLimit}
+	rt := &router{log: h.log, auth: auth, open: h.cfg.Auth.Disabled, bodyLimit: h.cfg.Server.BodyLimit}
 	handler, err := rt.build([]function{
 		{name: "health", routes: h.healthRoutes()},
 		{name: "ingest", routes: ingest.Routes(ingest.Config{
@@ -80,6 +81,14 @@ func (h *Host) wire() error {
 		})},
 		{name: "verify", routes: verify.Routes(verify.Config{Store: verifyStore{h.store}})},
 		{name: "keys", routes: keys.Routes(keys.Config{Store: keyStore{h.store, keyAuth}})},
+		{name: "webhook", routes: webhook.Routes(webhook.Config{
+			Validator: validator, Writer: w, Deliveries: deliveryStore{h.store}, Log: h.log,
+			Secrets: webhook.Secrets{
+				AgentGate:  h.cfg.Secrets.AgentgateWebhookSecret,
+				FormBridge: h.cfg.Secrets.FormbridgeWebhookSecret,
+				Generic:    h.cfg.Secrets.GenericWebhookSecret,
+			},
+		})},
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ type function struct {
 type router struct {
 	log       *slog.Logger
 	auth      authenticator
+	open      bool // authentication is disabled: every request is the anonymous caller
 	bodyLimit int64
 }
 
@@ -73,7 +74,8 @@ func (rt *router) wrap(fn string, route api.Route) httprouter.Handle {
 			}
 		}()
 
-		if route.Scope != api.Public {
+		optional := route.OptionalAuth && r.Header.Get("Authorization") == "" && !rt.open
+		if route.Scope != api.Public && !optional {
 			p, err := rt.auth.Authenticate(r)
 			if err != nil {
 				writeError(w, r, rt.log, name, err)

@@ -11,12 +11,14 @@ import (
 
 	"github.com/agentlens/agentlens-go/api"
 	"github.com/agentlens/agentlens-go/schemas"
+	"github.com/agentlens/agentlens-go/store"
 	"github.com/agentlens/agentlens-go/store/chain"
 )
 
 // appender is the store's write side.
 type appender interface {
 	Append(ctx context.Context, events []chain.Event) error
+	AppendDelivery(ctx context.Context, events []chain.Event, d store.Delivery) error
 }
 
 // writer is the one write path every function shares: defaults, canonical
@@ -34,6 +36,38 @@ type writer struct {
 // with a 400 *api.Error naming the event's index; an event of an agent the
 // caller's key is not bound to fails it with 403.
 func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Event) ([]chain.Event, error) {
+	events, err := w.prepareBatch(caller, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.appender.Append(ctx, events); err != nil {
+		return nil, fmt.Errorf("append batch: %w", err)
+	}
+	return events, nil
+}
+
+// WriteDelivery stores one webhook event like [writer.Write]; with a
+// delivery id, the delivery is recorded in the same transaction.
+func (w *writer) WriteDelivery(ctx context.Context, caller api.Caller, in schemas.Event,
+	source, deliveryID string,
+) (chain.Event, error) {
+	events, err := w.prepareBatch(caller, []schemas.Event{in})
+	if err != nil {
+		return chain.Event{}, err
+	}
+	if deliveryID == "" {
+		err = w.appender.Append(ctx, events)
+	} else {
+		err = w.appender.AppendDelivery(ctx, events, store.Delivery{Source: source, DeliveryID: deliveryID})
+	}
+	if err != nil {
+		return chain.Event{}, fmt.Errorf("append webhook event: %w", err)
+	}
+	return events[0], nil
+}
+
+// prepareBatch runs every step of the write path before the appender.
+func (w *writer) prepareBatch(caller api.Caller, in []schemas.Event) ([]chain.Event, error) {
 	now := w.now()
 	receivedAt := chain.FormatTime(now)
 	events := make([]chain.Event, len(in))
@@ -57,10 +91,6 @@ func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Even
 	// defaults and truncation, once the plugin runtime exists.
 	for i := range events {
 		events[i].Payload, _ = chain.Truncate(events[i].Payload, w.maxPayloadBytes)
-	}
-
-	if err := w.appender.Append(ctx, events); err != nil {
-		return nil, fmt.Errorf("append batch: %w", err)
 	}
 	return events, nil
 }

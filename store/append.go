@@ -20,9 +20,10 @@ var errTransactionLost = errors.New("transaction lost")
 
 // appendRequest is one batch waiting for the writer.
 type appendRequest struct {
-	events []chain.Event
-	err    error
-	done   chan error
+	events   []chain.Event
+	delivery *Delivery // recorded with the batch when not nil
+	err      error
+	done     chan error
 }
 
 // Append adds a batch to the chains of its sessions, atomically: every
@@ -38,8 +39,11 @@ func (s *Store) Append(ctx context.Context, events []chain.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	req := &appendRequest{events: events, done: make(chan error, 1)}
+	return s.enqueue(ctx, &appendRequest{events: events, done: make(chan error, 1)})
+}
 
+// enqueue hands req to the writer and waits for its outcome.
+func (s *Store) enqueue(ctx context.Context, req *appendRequest) error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -117,7 +121,7 @@ func (s *Store) commitGroup(conn *sql.Conn, group []*appendRequest) {
 	// cache only if COMMIT succeeds.
 	committed := map[string]Session{}
 	for i, req := range group {
-		req.err = s.appendBatch(ctx, conn, i, req.events, committed)
+		req.err = s.appendBatch(ctx, conn, i, req, committed)
 		if errors.Is(req.err, errTransactionLost) {
 			s.abortGroup(ctx, conn, group, req.err)
 			return
@@ -147,7 +151,7 @@ func (s *Store) abortGroup(ctx context.Context, conn *sql.Conn, group []*appendR
 
 // appendBatch seals and inserts one batch under a savepoint, updating the
 // heads in committed only when the whole batch went in.
-func (s *Store) appendBatch(ctx context.Context, conn *sql.Conn, n int, events []chain.Event,
+func (s *Store) appendBatch(ctx context.Context, conn *sql.Conn, n int, req *appendRequest,
 	committed map[string]Session,
 ) error {
 	savepoint := fmt.Sprintf("batch_%d", n)
@@ -155,7 +159,10 @@ func (s *Store) appendBatch(ctx context.Context, conn *sql.Conn, n int, events [
 		return fmt.Errorf("open savepoint: %w", err)
 	}
 	local := map[string]*Session{}
-	err := s.insertBatch(ctx, conn, events, committed, local)
+	err := s.insertBatch(ctx, conn, req.events, committed, local)
+	if err == nil && req.delivery != nil {
+		err = insertDeliveryRow(ctx, conn, req.delivery, &req.events[0])
+	}
 	if err != nil {
 		if _, rbErr := conn.ExecContext(ctx, "ROLLBACK TO "+savepoint); rbErr != nil {
 			return fmt.Errorf("%w: roll back batch after %v: %v", errTransactionLost, err, rbErr)
@@ -209,6 +216,16 @@ func (s *Store) insertBatch(ctx context.Context, conn *sql.Conn, events []chain.
 		); err != nil {
 			return fmt.Errorf("update head of session %q: %w", sess.ID, scrub(err))
 		}
+	}
+	return nil
+}
+
+// insertDeliveryRow records the webhook delivery that produced e.
+func insertDeliveryRow(ctx context.Context, conn *sql.Conn, d *Delivery, e *chain.Event) error {
+	d.EventID, d.EventType, d.SessionID, d.ReceivedAt = e.ID, e.EventType, e.SessionID, e.ReceivedAt
+	if _, err := conn.ExecContext(ctx, insertDelivery,
+		d.Source, d.DeliveryID, d.EventID, d.EventType, d.SessionID, d.ReceivedAt); err != nil {
+		return fmt.Errorf("record webhook delivery: %w", scrub(err))
 	}
 	return nil
 }
