@@ -38,13 +38,23 @@ func (e *InputError) Error() string { return e.Reason }
 // [*InputError] otherwise.
 func Check(raw []byte, maxDepth int) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	values := 0
 	for {
 		tok, err := dec.ReadToken()
 		if errors.Is(err, io.EOF) {
+			if values == 0 {
+				return &InputError{Reason: "invalid JSON: unexpected end of input"}
+			}
 			return nil
 		}
 		if err != nil {
 			return &InputError{Reason: "invalid JSON: " + describeSyntaxError(err)}
+		}
+		if dec.StackDepth() == 0 {
+			if values++; values > 1 {
+				return &InputError{Reason: fmt.Sprintf(
+					"invalid JSON: more than one value (the second ends at byte %d)", dec.InputOffset())}
+			}
 		}
 		switch tok.Kind() {
 		case '{', '[':
@@ -67,6 +77,12 @@ func checkNumber(lit string) error {
 		return &InputError{Reason: fmt.Sprintf("number %s is outside the range of a double", clip(lit))}
 	}
 	if strings.ContainsAny(lit, ".eE") {
+		// JCS writes doubles below 1e21 in plain digits: a value beyond 2^53
+		// would come back as an integer literal that is refused.
+		if a := math.Abs(f); a > maxSafeInteger && a < 1e21 {
+			return &InputError{Reason: fmt.Sprintf(
+				"number %s is an integer beyond ±2^53 and cannot be stored exactly; send it as a string", clip(lit))}
+		}
 		return nil
 	}
 	// An integer literal must survive the trip through a double exactly,

@@ -1,11 +1,13 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -128,7 +130,14 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	if e.PrevHash != "" {
 		w.PrevHash = &e.PrevHash
 	}
-	return json.Marshal(w)
+	// Without HTML escaping, payload and metadata keep their stored bytes.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // LogValue prints an event's identity only, never its payload or metadata.
@@ -141,6 +150,10 @@ func (e Event) LogValue() slog.Value {
 	)
 }
 
+// rfc3339 is the date-time of RFC 3339 section 5.6 in upper case; time.Parse
+// also takes a comma before the fraction and offsets up to ±99:99.
+var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
+
 // FormatTime renders t the way timestamps are stored: UTC, milliseconds,
 // finer digits truncated.
 func FormatTime(t time.Time) string {
@@ -152,7 +165,7 @@ func FormatTime(t time.Time) string {
 // [*InputError] for anything else.
 func ParseTime(s string) (string, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	if err != nil || !rfc3339.MatchString(s) {
 		return "", &InputError{Reason: fmt.Sprintf("timestamp %q is not an RFC 3339 date-time", clip(s))}
 	}
 	if y := t.UTC().Year(); y < 0 || y > 9999 {
