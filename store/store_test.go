@@ -111,7 +111,7 @@ func TestStore_ConcurrentWritersFormOneChain(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range perWriter {
-				ev := newEvent("shared", "custom", fmt.Sprintf(`{"writer":%d,"i":%d}`, w, i))
+				ev := newEvent("shared", "custom", fmt.Sprintf(`{"i":%d,"writer":%d}`, i, w))
 				errs <- s.Append(context.Background(), []chain.Event{ev})
 			}
 		})
