@@ -77,6 +77,25 @@ func (a verifyStore) VerifySession(ctx context.Context, id string) (verify.Resul
 	return verify.Result(v), notFound(err, verify.ErrNotFound)
 }
 
+func (a verifyStore) ExportSession(ctx context.Context, id string,
+	visit func(*chain.Event) error,
+) (verify.Result, error) {
+	v, err := a.s.ExportSession(ctx, id, visit)
+	return verify.Result(v), notFound(err, verify.ErrNotFound)
+}
+
+func (a verifyStore) SigningKeys(ctx context.Context) ([]verify.PublicKey, error) {
+	stored, err := a.s.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]verify.PublicKey, len(stored))
+	for i, k := range stored {
+		out[i] = verify.PublicKey{KeyID: k.KeyID, Key: k.PublicKey, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt}
+	}
+	return out, nil
+}
+
 func (a verifyStore) SessionsInRange(ctx context.Context, from, to string) ([]string, error) {
 	return a.s.SessionsInRange(ctx, from, to)
 }

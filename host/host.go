@@ -18,6 +18,7 @@ import (
 	"github.com/agentlens/agentlens-go/functions/webhook"
 	"github.com/agentlens/agentlens-go/schemas"
 	"github.com/agentlens/agentlens-go/store"
+	"github.com/agentlens/agentlens-go/store/chain"
 )
 
 // Version is the build's version, set at link time with
@@ -31,6 +32,7 @@ type Host struct {
 	log     *slog.Logger
 	store   *store.Store
 	usage   *usageRecorder
+	signer  *chain.Signer
 	handler http.Handler
 }
 
@@ -41,6 +43,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder()}
+	if h.signer, err = LoadSigner(ctx, st, cfg.Secrets.SigningKey); err != nil {
+		st.Close()
+		return nil, err
+	}
+	log.InfoContext(ctx, "signing key ready", slog.String(keySigningKeyID, h.signer.KeyID()))
 	if err := h.wire(); err != nil {
 		st.Close()
 		return nil, err
@@ -73,13 +80,25 @@ func (h *Host) wire() error {
 		auth = openAuth{}
 	}
 	rt := &router{log: h.log, auth: auth, open: h.cfg.Auth.Disabled, bodyLimit: h.cfg.Server.BodyLimit}
-	handler, err := rt.build([]function{
+	handler, err := rt.build(h.functions(validator, w, keyAuth))
+	if err != nil {
+		return err
+	}
+	h.handler = logRequests(h.log, securityHeaders(cors(h.cfg.Auth.CORSOrigin, handler)))
+	return nil
+}
+
+// functions lists every function the host serves, with its routes.
+func (h *Host) functions(validator *schemas.Validator, w *writer, keyAuth *keyAuth) []function {
+	return []function{
 		{name: "health", routes: h.healthRoutes()},
 		{name: "ingest", routes: ingest.Routes(ingest.Config{
-			Validator: validator, Writer: w, Reader: ingestReader{h.store},
+			Validator: validator, Writer: w, Reader: ingestReader{h.store}, Signer: h.signer,
 			MaxBatchEvents: h.cfg.Ingest.MaxBatchEvents,
 		})},
-		{name: "verify", routes: verify.Routes(verify.Config{Store: verifyStore{h.store}})},
+		{name: "verify", routes: verify.Routes(verify.Config{
+			Store: verifyStore{h.store}, Keys: verifyStore{h.store}, Signer: h.signer,
+		})},
 		{name: "keys", routes: keys.Routes(keys.Config{Store: keyStore{h.store, keyAuth}})},
 		{name: "webhook", routes: webhook.Routes(webhook.Config{
 			Validator: validator, Writer: w, Deliveries: deliveryStore{h.store}, Log: h.log,
@@ -89,12 +108,7 @@ func (h *Host) wire() error {
 				Generic:    h.cfg.Secrets.GenericWebhookSecret,
 			},
 		})},
-	})
-	if err != nil {
-		return err
 	}
-	h.handler = logRequests(h.log, securityHeaders(cors(h.cfg.Auth.CORSOrigin, handler)))
-	return nil
 }
 
 // Handler returns the service's HTTP handler.

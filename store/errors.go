@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 )
@@ -23,3 +24,7 @@ func scrub(err error) error {
 	}
 	return errors.New(msg[:start] + " (value withheld)" + rest)
 }
+
+func encodeB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func decodeB64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }

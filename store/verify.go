@@ -11,9 +11,10 @@ import (
 // Verification is the outcome of walking one session's chain.
 type Verification struct {
 	SessionID string
-	Events    int64  // events stored for the session
-	FirstHash string // hash of the event at seq 0
-	LastHash  string // hash of the last stored event
+	Head      chain.Head // as the sessions table records it
+	Events    int64      // events stored for the session
+	FirstHash string     // hash of the event at seq 0
+	LastHash  string     // hash of the last stored event
 	Break     *chain.Break
 }
 
@@ -25,6 +26,13 @@ func (s *Store) VerifySession(ctx context.Context, id string) (Verification, err
 	return s.walkSession(ctx, id, nil)
 }
 
+// ExportSession verifies the session like [Store.VerifySession] and hands
+// each event, in seq order, to visit, which must copy what it keeps. An
+// error from visit stops the walk and is returned.
+func (s *Store) ExportSession(ctx context.Context, id string, visit func(*chain.Event) error) (Verification, error) {
+	return s.walkSession(ctx, id, visit)
+}
+
 // Timeline returns the session's events in seq order together with the
 // verification of its chain, read in one snapshot.
 //
@@ -32,13 +40,16 @@ func (s *Store) VerifySession(ctx context.Context, id string) (Verification, err
 // needs a paged timeline, which the route's response shape does not offer yet.
 func (s *Store) Timeline(ctx context.Context, id string) ([]chain.Event, Verification, error) {
 	events := []chain.Event{}
-	v, err := s.walkSession(ctx, id, func(e *chain.Event) { events = append(events, *e) })
+	v, err := s.walkSession(ctx, id, func(e *chain.Event) error {
+		events = append(events, *e)
+		return nil
+	})
 	return events, v, err
 }
 
 // walkSession verifies the session and hands each event to visit (when
 // non-nil); visit must copy what it keeps.
-func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Event)) (Verification, error) {
+func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Event) error) (Verification, error) {
 	result := Verification{SessionID: id}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -66,7 +77,9 @@ func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Ev
 		}
 		verifier.Add(&e)
 		if visit != nil {
-			visit(&e)
+			if err := visit(&e); err != nil {
+				return result, err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -76,6 +89,7 @@ func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Ev
 		return result, ErrNotFound
 	}
 
+	result.Head = sess.Head()
 	result.Events = verifier.Count()
 	result.FirstHash = verifier.FirstHash()
 	result.LastHash = verifier.LastHash()

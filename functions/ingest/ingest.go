@@ -9,6 +9,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -39,11 +40,17 @@ type Reader interface {
 	Timeline(ctx context.Context, id string) ([]chain.Event, bool, error)
 }
 
+// Signer signs receipts.
+type Signer interface {
+	Sign(doc any) (string, error)
+}
+
 // Config is what the function needs from the host.
 type Config struct {
 	Validator *schemas.Validator
 	Writer    Writer
 	Reader    Reader
+	Signer    Signer
 	// MaxBatchEvents bounds a batch (default 1000).
 	MaxBatchEvents int
 }
@@ -110,10 +117,52 @@ func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
 	for i, e := range stored {
 		out[i] = ingestedEvent{ID: e.ID, Hash: e.Hash}
 	}
+	rcpt, err := h.receipt(stored)
+	if err != nil {
+		return err
+	}
 	return api.WriteJSON(w, http.StatusCreated, map[string]any{
 		"ingested": len(out),
 		"events":   out,
+		"receipt":  rcpt,
 	})
+}
+
+// receipt is signed proof of what the server acknowledged: for each session
+// of the batch, the seq and hash of its last event in the batch. An agent
+// that keeps it can later show that an event was deleted or rewritten.
+type receipt struct {
+	ReceivedAt string        `json:"receivedAt"`
+	Heads      []receiptHead `json:"heads"`
+	Signature  string        `json:"signature,omitempty"`
+}
+
+type receiptHead struct {
+	SessionID string `json:"sessionId"`
+	Seq       int64  `json:"seq"`
+	Hash      string `json:"hash"`
+}
+
+// receipt builds and signs the receipt of a stored batch; one signature per
+// batch keeps the cost off the per-event path.
+func (h *handler) receipt(stored []chain.Event) (receipt, error) {
+	rcpt := receipt{ReceivedAt: stored[0].ReceivedAt}
+	index := map[string]int{}
+	for _, e := range stored {
+		head := receiptHead{SessionID: e.SessionID, Seq: e.Seq, Hash: e.Hash}
+		if i, ok := index[e.SessionID]; ok {
+			rcpt.Heads[i] = head
+		} else {
+			index[e.SessionID] = len(rcpt.Heads)
+			rcpt.Heads = append(rcpt.Heads, head)
+		}
+	}
+	sig, err := h.cfg.Signer.Sign(rcpt)
+	if err != nil {
+		return rcpt, fmt.Errorf("sign receipt: %w", err)
+	}
+	rcpt.Signature = sig
+	return rcpt, nil
 }
 
 // requireJSON refuses bodies not declared as application/json (parameters

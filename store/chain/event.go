@@ -140,6 +140,25 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
+// UnmarshalJSON reads the wire form written by MarshalJSON. Payload and
+// metadata keep the bytes found, which need not be canonical; [VerifyBundle]
+// canonicalizes them before hashing.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*e = Event{
+		ID: w.ID, Timestamp: w.Timestamp, ReceivedAt: w.ReceivedAt, KeyID: w.KeyID,
+		SessionID: w.SessionID, AgentID: w.AgentID, EventType: w.EventType,
+		Severity: w.Severity, Seq: w.Seq, Payload: w.Payload, Metadata: w.Metadata, Hash: w.Hash,
+	}
+	if w.PrevHash != nil {
+		e.PrevHash = *w.PrevHash
+	}
+	return nil
+}
+
 // LogValue prints an event's identity only, never its payload or metadata.
 func (e Event) LogValue() slog.Value {
 	return slog.GroupValue(
