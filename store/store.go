@@ -240,3 +240,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Backup writes a consistent copy of the live database to path with
+// VACUUM INTO; path must not exist yet. Appends may go on meanwhile: the
+// copy holds every batch committed before it started.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("back up to %s: the file exists; choose a new name", path)
+	}
+	if _, err := s.db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("back up to %s: %w", path, err)
+	}
+	return nil
+}

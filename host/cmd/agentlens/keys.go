@@ -22,10 +22,13 @@ const keysUsage = `usage:
   agentlens keys create [--name NAME] [--scopes a,b] [--agents x,y] [--db FILE]
   agentlens keys list [--db FILE] [--json]
   agentlens keys revoke ID [--db FILE]
+  agentlens keys rotate-signing [--db FILE]
 
 The database is the one the configuration names (DB_PATH, agentlens.toml)
 unless --db is given. These commands work while the server runs; a
-revocation made here reaches a running server within 5 seconds.
+revocation made here reaches a running server within 5 seconds. A new
+signing key signs from the server's next start; the old one stays
+published for verification.
 `
 
 // keysCmd manages API keys directly in the database file.
@@ -80,6 +83,11 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			err = fmt.Errorf("no key has id %q", id)
 		} else if err == nil {
 			fmt.Fprintf(stdout, "revoked %s\n", id)
+		}
+	case "rotate-signing":
+		var signer *chain.Signer
+		if signer, err = host.RotateSigningKey(ctx, st); err == nil {
+			fmt.Fprintf(stdout, "new signing key %s is active; restart the server to sign with it\n", signer.KeyID())
 		}
 	default:
 		fmt.Fprintf(stderr, "agentlens keys: unknown command %q\n\n%s", sub, keysUsage)

@@ -3,6 +3,9 @@
 //	agentlens [serve] [flags]                 run the service (the default)
 //	agentlens verify --db FILE [--session ID] [--json]
 //	                                          verify the chains in a database file
+//	agentlens verify --bundle FILE --public-key FILE [--json]
+//	                                          verify an exported bundle offline
+//	agentlens backup --out FILE [--db FILE]   copy the live database consistently
 //	agentlens keys create|list|revoke …       manage API keys in the database file
 //	agentlens version                         print the version
 //
@@ -46,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return verifyCmd(ctx, args, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -62,6 +67,9 @@ const usage = `usage:
   agentlens [serve] [flags]                       run the service (default command)
   agentlens verify --db FILE [--session ID] [--json]
                                                   verify the hash chains in a database file
+  agentlens verify --bundle FILE --public-key FILE [--json]
+                                                  verify an exported bundle with no server
+  agentlens backup --out FILE [--db FILE]         copy the live database (VACUUM INTO)
   agentlens keys create|list|revoke ...           manage API keys (see agentlens keys)
   agentlens version                               print the version
 `

@@ -26,20 +26,31 @@ type brokenChain struct {
 	Reason        string `json:"reason"`
 }
 
+const verifyUsage = `usage:
+  agentlens verify --db FILE [--session ID] [--json]
+  agentlens verify --bundle FILE --public-key FILE [--json]
+`
+
 // verifyCmd verifies every chain (or one session's) in a database file,
-// opened read-only, and exits 0 when all hold, 1 when one is broken.
+// opened read-only, or an exported bundle; it exits 0 when all hold, 1 when
+// something is broken and 2 when it cannot check.
 func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbPath := fs.String("db", "", "database `file` to verify (required)")
-	session := fs.String("session", "", "verify only this session `id`")
+	dbPath := fs.String("db", "", "database `file` to verify")
+	session := fs.String("session", "", "verify only this session `id` (with --db)")
+	bundle := fs.String("bundle", "", "exported bundle `file` to verify, JSON or NDJSON")
+	publicKey := fs.String("public-key", "", "`file` with the signing public key(s): PEM, JWKS or /api/audit/public-key")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
-	if *dbPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: agentlens verify --db FILE [--session ID] [--json]")
+	switch {
+	case fs.NArg() > 0, (*dbPath == "") == (*bundle == ""), *bundle != "" && *publicKey == "":
+		fmt.Fprint(stderr, verifyUsage)
 		return exitError
+	case *bundle != "":
+		return verifyBundle(*bundle, *publicKey, *asJSON, stdout, stderr)
 	}
 
 	st, err := store.Open(ctx, store.Config{Path: *dbPath, ReadOnly: true})
