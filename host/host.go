@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentlens/agentlens-go/api"
@@ -118,9 +119,10 @@ func (h *Host) Handler() http.Handler { return h.handler }
 func (h *Host) Close() error { return h.store.Close() }
 
 // Run serves on the configured address until ctx is done, then shuts down
-// gracefully: in-flight requests finish (within server.shutdown_timeout)
-// and the store commits what is queued before closing. ready, when not
-// nil, receives the listening address once the server accepts connections.
+// gracefully: in-flight requests finish (within server.shutdown_timeout),
+// background tasks stop, and the store commits what is queued before
+// closing. ready, when not nil, receives the listening address once the
+// server accepts connections.
 func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", h.cfg.Addr())
 	if err != nil {
@@ -137,16 +139,7 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	usageCtx, stopUsage := context.WithCancel(context.WithoutCancel(ctx))
-	usageDone := make(chan struct{})
-	go func() {
-		defer close(usageDone)
-		h.usage.run(usageCtx, h.store, h.log)
-	}()
-	defer func() {
-		stopUsage()
-		<-usageDone
-	}()
+	stopBackground := h.startBackground(ctx)
 	h.log.InfoContext(ctx, "listening", slog.String(keyAddr, ln.Addr().String()))
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -154,8 +147,7 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 
 	select {
 	case err := <-served:
-		stopUsage()
-		<-usageDone
+		stopBackground()
 		h.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
@@ -168,8 +160,7 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
-	stopUsage()
-	<-usageDone
+	stopBackground()
 	if err := h.Close(); err != nil {
 		shutdownErr = errors.Join(shutdownErr, fmt.Errorf("close store: %w", err))
 	}
@@ -178,6 +169,22 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	h.log.Info("stopped")
 	return nil
+}
+
+// startBackground starts the background tasks (recording key use, and
+// retention when configured) and returns a function that stops them and
+// waits until they have finished their last write.
+func (h *Host) startBackground(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { h.usage.run(ctx, h.store, h.log) })
+	if h.cfg.Retention.Days > 0 {
+		wg.Go(func() { h.runRetentionLoop(ctx) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // healthRoutes is GET /api/health: public, and reports the database state.

@@ -16,4 +16,8 @@ const (
 	keyConfig       = "config"
 	keyKeyID        = "key_id"
 	keySigningKeyID = "signing_key_id"
+	keySessionID    = "session_id"
+	keySeq          = "seq"
+	keyReason       = "reason"
+	keyCutoff       = "cutoff"
 )

@@ -24,9 +24,6 @@ type Delivery struct {
 // SessionID and ReceivedAt of d are taken from the batch's first event. If
 // the delivery is already recorded, nothing is appended and the error wraps
 // the constraint failure; look the delivery up to answer the retry.
-//
-// TODO: deliveries are kept forever; the retention job should forget those
-// older than its window once it exists.
 func (s *Store) AppendDelivery(ctx context.Context, events []chain.Event, d Delivery) error {
 	if len(events) == 0 {
 		return nil

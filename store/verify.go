@@ -11,10 +11,11 @@ import (
 // Verification is the outcome of walking one session's chain.
 type Verification struct {
 	SessionID string
-	Head      chain.Head // as the sessions table records it
-	Events    int64      // events stored for the session
-	FirstHash string     // hash of the event at seq 0
-	LastHash  string     // hash of the last stored event
+	Head      chain.Head    // as the sessions table records it
+	Anchor    *chain.Anchor // the retention anchor the walk started after, if any
+	Events    int64         // events stored for the session
+	FirstHash string        // hash of the first stored event
+	LastHash  string        // hash of the last stored event
 	Break     *chain.Break
 }
 
@@ -70,6 +71,22 @@ func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Ev
 	}
 	defer rows.Close()
 	verifier := chain.NewVerifier(id, sess.Head())
+	if result.Anchor, err = latestAnchor(ctx, tx, id); err != nil {
+		return result, err
+	}
+	if a := result.Anchor; a != nil {
+		keys, err := s.publicKeys(ctx)
+		if err != nil {
+			return result, err
+		}
+		if a.Verify(keys) != nil {
+			result.Break = &chain.Break{SessionID: id, Seq: a.LastSeq, Reason: fmt.Sprintf(
+				"the retention anchor covering seq %d to %d does not carry a valid signature: it was "+
+					"forged or altered, so nothing can vouch for the deleted prefix", a.FirstSeq, a.LastSeq)}
+			return result, nil
+		}
+		verifier.StartAfter(a)
+	}
 	var e chain.Event
 	for rows.Next() {
 		if err := scanEvent(rows, &e); err != nil {
@@ -85,7 +102,7 @@ func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Ev
 	if err := rows.Err(); err != nil {
 		return result, fmt.Errorf("read chain of session %q: %w", id, err)
 	}
-	if headMissing && verifier.Count() == 0 {
+	if headMissing && verifier.Count() == 0 && result.Anchor == nil {
 		return result, ErrNotFound
 	}
 

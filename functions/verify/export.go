@@ -95,7 +95,9 @@ func (h *handler) exportNDJSON(w http.ResponseWriter, r *http.Request, sel selec
 }
 
 func headOf(res Result) chain.BundleHead {
-	return chain.BundleHead{SessionID: res.SessionID, Count: res.Head.Count, LastHash: res.Head.LastHash}
+	return chain.BundleHead{
+		SessionID: res.SessionID, Count: res.Head.Count, LastHash: res.Head.LastHash, Anchor: res.Anchor,
+	}
 }
 
 // acceptsNDJSON reports whether the Accept header asks for NDJSON.

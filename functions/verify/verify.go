@@ -26,6 +26,7 @@ var ErrNotFound = errors.New("not found")
 type Result struct {
 	SessionID string
 	Head      chain.Head
+	Anchor    *chain.Anchor
 	Events    int64
 	FirstHash string
 	LastHash  string

@@ -26,6 +26,9 @@ type BundleHead struct {
 	SessionID string `json:"sessionId"`
 	Count     int64  `json:"count"`
 	LastHash  string `json:"lastHash"`
+	// Anchor covers the prefix of the chain that retention deleted; the
+	// bundle's events of the session then start right after it.
+	Anchor *Anchor `json:"anchor,omitempty"`
 }
 
 // Bundle is a self-contained, signed export of whole sessions: every hashed
@@ -97,13 +100,16 @@ func VerifyBundle(doc []byte, keys func(keyID string) (ed25519.PublicKey, bool))
 		return nil, fmt.Errorf("bundle format %q version %d is not %q version %d",
 			b.Format, b.Version, BundleFormat, BundleVersion)
 	}
-	w := newBundleWalk(b.Heads)
+	w := newBundleWalk(b.Heads, keys)
 	for i := range b.Events {
 		if err := w.add(&b.Events[i]); err != nil {
 			return nil, err
 		}
 	}
-	report := w.finish()
+	report, err := w.finish()
+	if err != nil {
+		return nil, err
+	}
 	report.KeyID = keyID
 	return report, nil
 }
@@ -137,7 +143,7 @@ func VerifyNDJSON(r io.Reader, keys func(keyID string) (ed25519.PublicKey, bool)
 		return nil, err
 	}
 
-	w := newBundleWalk(trailer.Heads)
+	w := newBundleWalk(trailer.Heads, keys)
 	digest := NewEventsDigest()
 	for n, line := range lines[:len(lines)-1] {
 		var e Event
@@ -153,13 +159,17 @@ func VerifyNDJSON(r io.Reader, keys func(keyID string) (ed25519.PublicKey, bool)
 		return nil, fmt.Errorf("%w: the events do not match the signed digest (events were changed, "+
 			"added, removed or reordered)", ErrBadSignature)
 	}
-	report := w.finish()
+	report, err := w.finish()
+	if err != nil {
+		return nil, err
+	}
 	report.KeyID = keyID
 	return report, nil
 }
 
 // bundleWalk verifies the sessions of a bundle one after the other.
 type bundleWalk struct {
+	keys     func(keyID string) (ed25519.PublicKey, bool)
 	heads    map[string]BundleHead
 	order    []string
 	current  string
@@ -168,8 +178,8 @@ type bundleWalk struct {
 	report   BundleReport
 }
 
-func newBundleWalk(heads []BundleHead) *bundleWalk {
-	w := &bundleWalk{heads: map[string]BundleHead{}, seen: map[string]bool{}}
+func newBundleWalk(heads []BundleHead, keys func(string) (ed25519.PublicKey, bool)) *bundleWalk {
+	w := &bundleWalk{keys: keys, heads: map[string]BundleHead{}, seen: map[string]bool{}}
 	for _, h := range heads {
 		w.heads[h.SessionID] = h
 		w.order = append(w.order, h.SessionID)
@@ -178,6 +188,7 @@ func newBundleWalk(heads []BundleHead) *bundleWalk {
 }
 
 func (w *bundleWalk) add(e *Event) error {
+	var err error
 	if e.SessionID != w.current {
 		if w.seen[e.SessionID] {
 			return fmt.Errorf("the events of session %q are not contiguous in the bundle", e.SessionID)
@@ -188,10 +199,11 @@ func (w *bundleWalk) add(e *Event) error {
 			return fmt.Errorf("the bundle has events of session %q but no head for it", e.SessionID)
 		}
 		w.current, w.seen[e.SessionID] = e.SessionID, true
-		w.verifier = NewVerifier(e.SessionID, Head{Count: head.Count, LastHash: head.LastHash})
+		if w.verifier, err = w.start(head); err != nil {
+			return err
+		}
 	}
 	// A bundle may have been reformatted; hash what the JSON says.
-	var err error
 	if e.Payload, err = CanonicalObject(e.Payload, "payload"); err != nil {
 		return fmt.Errorf("event %s: %w", e.ID, err)
 	}
@@ -215,18 +227,38 @@ func (w *bundleWalk) close() {
 	w.verifier = nil
 }
 
-func (w *bundleWalk) finish() *BundleReport {
+// start begins a session's walk at its head's anchor, whose signature must
+// hold, or at seq 0.
+func (w *bundleWalk) start(head BundleHead) (*Verifier, error) {
+	v := NewVerifier(head.SessionID, Head{Count: head.Count, LastHash: head.LastHash})
+	if head.Anchor != nil {
+		if head.Anchor.SessionID != head.SessionID {
+			return nil, fmt.Errorf("the anchor in the head of session %q names session %q",
+				head.SessionID, head.Anchor.SessionID)
+		}
+		if err := head.Anchor.Verify(w.keys); err != nil {
+			return nil, err
+		}
+		v.StartAfter(head.Anchor)
+	}
+	return v, nil
+}
+
+func (w *bundleWalk) finish() (*BundleReport, error) {
 	w.close()
-	// A head without events: its whole chain is missing from the bundle.
+	// A head without events: every event after its anchor is missing.
 	for _, id := range w.order {
-		if !w.seen[id] {
-			h := w.heads[id]
-			v := NewVerifier(id, Head{Count: h.Count, LastHash: h.LastHash})
-			w.report.Sessions++
-			if b := v.Finish(); b != nil {
-				w.report.Breaks = append(w.report.Breaks, b)
-			}
+		if w.seen[id] {
+			continue
+		}
+		v, err := w.start(w.heads[id])
+		if err != nil {
+			return nil, err
+		}
+		w.report.Sessions++
+		if b := v.Finish(); b != nil {
+			w.report.Breaks = append(w.report.Breaks, b)
 		}
 	}
-	return &w.report
+	return &w.report, nil
 }

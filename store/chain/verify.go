@@ -57,17 +57,17 @@ func NewVerifier(sessionID string, head Head) *Verifier {
 // first break found so far (nil while the chain holds). After a break, later
 // events are ignored.
 func (v *Verifier) Add(e *Event) *Break {
+	v.count++
 	if v.broken != nil {
 		return v.broken
 	}
 	v.broken = v.check(e)
-	v.count++
+	if v.count == 1 {
+		v.firstHash = e.Hash
+	}
 	v.next = e.Seq + 1
 	v.prevHash = e.Hash
 	v.lastID = e.ID
-	if e.Seq == 0 {
-		v.firstHash = e.Hash
-	}
 	return v.broken
 }
 
@@ -146,7 +146,7 @@ func (v *Verifier) Finish() *Break {
 			SessionID: v.sessionID,
 			Seq:       last,
 			EventID:   v.lastID,
-			Reason: fmt.Sprintf("the session head counts %d events but only %d are stored: "+
+			Reason: fmt.Sprintf("the session head counts %d events but the chain ends before seq %d: "+
 				"%d event(s) at the end of the chain (seq %d onward) were deleted",
 				v.head.Count, v.next, missing, v.next),
 		}
@@ -154,10 +154,11 @@ func (v *Verifier) Finish() *Break {
 	return v.broken
 }
 
-// Count returns how many events were fed to Add.
+// Count returns how many events were fed to Add, after a break too.
 func (v *Verifier) Count() int64 { return v.count }
 
-// FirstHash returns the hash of the event at seq 0, "" if none was seen.
+// FirstHash returns the hash of the first event fed to Add (seq 0, or the
+// first after a retention anchor), "" if none was.
 func (v *Verifier) FirstHash() string { return v.firstHash }
 
 // LastHash returns the hash of the last event fed to Add.

@@ -411,13 +411,13 @@ func chainCases(t testing.TB) map[string]chainFile {
 		name := "tail-deleted"
 		ev := buildChain(t, sid(name), 5)
 		add(name, "the last two of 5 events were deleted; the head still counts 5", headOf(ev), ev[:3],
-			wantBreak(2, ev[2].ID, "the session head counts 5 events but only 3 are stored"))
+			wantBreak(2, ev[2].ID, "the session head counts 5 events but the chain ends before seq 3"))
 	}
 	{
 		name := "tail-deleted-one"
 		ev := buildChain(t, sid(name), 2)
 		add(name, "the last of 2 events was deleted", headOf(ev), ev[:1],
-			wantBreak(0, ev[0].ID, "the session head counts 2 events but only 1 are stored"))
+			wantBreak(0, ev[0].ID, "the session head counts 2 events but the chain ends before seq 1"))
 	}
 	{
 		name := "last-event-rehashed"
@@ -446,7 +446,7 @@ func chainCases(t testing.TB) map[string]chainFile {
 	{
 		name := "empty-with-head"
 		add(name, "no events are stored, but the head counts 3", chainHead{Count: 3, LastHash: strings.Repeat("cd", 32)},
-			nil, wantBreak(0, "", "the session head counts 3 events but only 0 are stored"))
+			nil, wantBreak(0, "", "the session head counts 3 events but the chain ends before seq 0"))
 	}
 	return cases
 }

@@ -6,6 +6,7 @@
 //	agentlens verify --bundle FILE --public-key FILE [--json]
 //	                                          verify an exported bundle offline
 //	agentlens backup --out FILE [--db FILE]   copy the live database consistently
+//	agentlens retention run [--days N]        delete expired chain prefixes behind signed anchors
 //	agentlens keys create|list|revoke …       manage API keys in the database file
 //	agentlens version                         print the version
 //
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return keysCmd(ctx, args, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, stdout, stderr)
+	case "retention":
+		return retentionCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -70,6 +73,7 @@ const usage = `usage:
   agentlens verify --bundle FILE --public-key FILE [--json]
                                                   verify an exported bundle with no server
   agentlens backup --out FILE [--db FILE]         copy the live database (VACUUM INTO)
+  agentlens retention run [--days N] [--db FILE]  delete expired chain prefixes behind signed anchors
   agentlens keys create|list|revoke ...           manage API keys (see agentlens keys)
   agentlens version                               print the version
 `
