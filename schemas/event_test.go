@@ -205,52 +205,84 @@ func TestDecodeEvent_Invalid(t *testing.T) {
 		raw  string
 		want []string
 	}{
-		{"unknown type", eventOf("tool_called", `{}`),
-			[]string{`event.eventType: unknown event type "tool_called"`}},
-		{"type not a string", `{"sessionId":"s","agentId":"a","eventType":7,"payload":{}}`,
-			[]string{"event.eventType: must be a string, not a number"}},
-		{"bad severity", `{"sessionId":"s","agentId":"a","eventType":"error","severity":"fatal","payload":{}}`,
-			[]string{"event.severity: must be one of debug, info, warn, error, critical"}},
-		{"payload string", eventOf("custom", `"x"`),
-			[]string{"event.payload: must be an object, not a string"}},
-		{"payload null", eventOf("tool_call", `null`),
-			[]string{"event.payload: must be an object, not null"}},
+		{
+			"unknown type", eventOf("tool_called", `{}`),
+			[]string{`event.eventType: unknown event type "tool_called"`},
+		},
+		{
+			"type not a string", `{"sessionId":"s","agentId":"a","eventType":7,"payload":{}}`,
+			[]string{"event.eventType: must be a string, not a number"},
+		},
+		{
+			"bad severity", `{"sessionId":"s","agentId":"a","eventType":"error","severity":"fatal","payload":{}}`,
+			[]string{"event.severity: must be one of debug, info, warn, error, critical"},
+		},
+		{
+			"payload string", eventOf("custom", `"x"`),
+			[]string{"event.payload: must be an object, not a string"},
+		},
+		{
+			"payload null", eventOf("tool_call", `null`),
+			[]string{"event.payload: must be an object, not null"},
+		},
 		{"missing everything", `{}`, []string{
 			`event: missing required field "agentId"`,
 			`event: missing required field "eventType"`,
 			`event: missing required field "payload"`,
 			`event: missing required field "sessionId"`,
 		}},
-		{"missing sessionId", `{"agentId":"a","eventType":"error","payload":{}}`,
-			[]string{`event: missing required field "sessionId"`}},
-		{"missing agentId", `{"sessionId":"s","eventType":"error","payload":{}}`,
-			[]string{`event: missing required field "agentId"`}},
-		{"missing eventType", `{"sessionId":"s","agentId":"a","payload":{}}`,
-			[]string{`event: missing required field "eventType"`}},
-		{"missing payload", `{"sessionId":"s","agentId":"a","eventType":"error"}`,
-			[]string{`event: missing required field "payload"`}},
-		{"empty sessionId", `{"sessionId":"","agentId":"a","eventType":"error","payload":{}}`,
-			[]string{"event.sessionId: must not be empty"}},
-		{"metadata array", `{"sessionId":"s","agentId":"a","eventType":"error","payload":{},"metadata":[]}`,
-			[]string{"event.metadata: must be an object, not an array"}},
-		{"timestamp number", `{"sessionId":"s","agentId":"a","eventType":"error","payload":{},"timestamp":1}`,
-			[]string{"event.timestamp: must be a string, not a number"}},
+		{
+			"missing sessionId", `{"agentId":"a","eventType":"error","payload":{}}`,
+			[]string{`event: missing required field "sessionId"`},
+		},
+		{
+			"missing agentId", `{"sessionId":"s","eventType":"error","payload":{}}`,
+			[]string{`event: missing required field "agentId"`},
+		},
+		{
+			"missing eventType", `{"sessionId":"s","agentId":"a","payload":{}}`,
+			[]string{`event: missing required field "eventType"`},
+		},
+		{
+			"missing payload", `{"sessionId":"s","agentId":"a","eventType":"error"}`,
+			[]string{`event: missing required field "payload"`},
+		},
+		{
+			"empty sessionId", `{"sessionId":"","agentId":"a","eventType":"error","payload":{}}`,
+			[]string{"event.sessionId: must not be empty"},
+		},
+		{
+			"metadata array", `{"sessionId":"s","agentId":"a","eventType":"error","payload":{},"metadata":[]}`,
+			[]string{"event.metadata: must be an object, not an array"},
+		},
+		{
+			"timestamp number", `{"sessionId":"s","agentId":"a","eventType":"error","payload":{},"timestamp":1}`,
+			[]string{"event.timestamp: must be a string, not a number"},
+		},
 		{"not an object", `[1]`, []string{"event: must be an object, not an array"}},
-		{"bad reason", eventOf("session_ended", `{"reason":"crashed"}`),
-			[]string{"event.payload.reason: must be one of completed, error, timeout, manual"}},
-		{"arguments array", eventOf("tool_call", `{"toolName":"t","callId":"c","arguments":[]}`),
-			[]string{"event.payload.arguments: must be an object, not an array"}},
-		{"tag not a string", eventOf("session_started", `{"tags":["a",2]}`),
-			[]string{"event.payload.tags[1]: must be a string, not a number"}},
+		{
+			"bad reason", eventOf("session_ended", `{"reason":"crashed"}`),
+			[]string{"event.payload.reason: must be one of completed, error, timeout, manual"},
+		},
+		{
+			"arguments array", eventOf("tool_call", `{"toolName":"t","callId":"c","arguments":[]}`),
+			[]string{"event.payload.arguments: must be an object, not an array"},
+		},
+		{
+			"tag not a string", eventOf("session_started", `{"tags":["a",2]}`),
+			[]string{"event.payload.tags[1]: must be a string, not a number"},
+		},
 		{"optional formName typed", eventOf("form_submitted",
 			`{"submissionId":"s","formId":"f","fieldCount":"3","formName":false}`), []string{
 			"event.payload.fieldCount: must be a number, not a string",
 			"event.payload.formName: must be a string, not a boolean",
 		}},
-		{"completion number", eventOf("llm_response",
-			`{"callId":"c","provider":"p","model":"m","completion":1,"finishReason":"stop",`+
-				`"usage":{},"costUsd":0,"latencyMs":1}`),
-			[]string{"event.payload.completion: must be a string or null, not a number"}},
+		{
+			"completion number", eventOf("llm_response",
+				`{"callId":"c","provider":"p","model":"m","completion":1,"finishReason":"stop",`+
+					`"usage":{},"costUsd":0,"latencyMs":1}`),
+			[]string{"event.payload.completion: must be a string or null, not a number"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -272,16 +304,26 @@ func TestDecodeEvent_IDLimits(t *testing.T) {
 		want      []string // nil: accepted
 	}{
 		{"256 bytes", max, max, nil},
-		{"257 byte sessionId", max + "x", "a",
-			[]string{"event.sessionId: must be at most 256 bytes of UTF-8; got 257"}},
-		{"257 byte agentId", "s", "x" + max,
-			[]string{"event.agentId: must be at most 256 bytes of UTF-8; got 257"}},
-		{"newline in agentId", "s", "a\nb",
-			[]string{"event.agentId: must not contain control characters; found U+000A at byte 1"}},
-		{"NUL in agentId", "s", "\x00",
-			[]string{"event.agentId: must not contain control characters; found U+0000 at byte 0"}},
-		{"DEL in sessionId", "ab\x7f", "a",
-			[]string{"event.sessionId: must not contain control characters; found U+007F at byte 2"}},
+		{
+			"257 byte sessionId", max + "x", "a",
+			[]string{"event.sessionId: must be at most 256 bytes of UTF-8; got 257"},
+		},
+		{
+			"257 byte agentId", "s", "x" + max,
+			[]string{"event.agentId: must be at most 256 bytes of UTF-8; got 257"},
+		},
+		{
+			"newline in agentId", "s", "a\nb",
+			[]string{"event.agentId: must not contain control characters; found U+000A at byte 1"},
+		},
+		{
+			"NUL in agentId", "s", "\x00",
+			[]string{"event.agentId: must not contain control characters; found U+0000 at byte 0"},
+		},
+		{
+			"DEL in sessionId", "ab\x7f", "a",
+			[]string{"event.sessionId: must not contain control characters; found U+007F at byte 2"},
+		},
 		{"non-ASCII allowed", "séance-✓", "agent/日本", nil},
 	}
 	for _, tc := range tests {
@@ -314,10 +356,13 @@ func TestDecodeEvent_Fields(t *testing.T) {
 		raw  string
 		want Event
 	}{
-		{"defaults absent",
+		{
+			"defaults absent",
 			`{"sessionId":"s","agentId":"a","eventType":"feedback","payload":{}}`,
-			Event{SessionID: "s", AgentID: "a", EventType: "feedback", Payload: json.RawMessage(`{}`)}},
-		{"all members, raw bytes kept",
+			Event{SessionID: "s", AgentID: "a", EventType: "feedback", Payload: json.RawMessage(`{}`)},
+		},
+		{
+			"all members, raw bytes kept",
 			`{"id":"ignored","receivedAt":"x","keyId":"k","sessionId":"s\u00e9","agentId":"a",` +
 				`"eventType":"custom","severity":"warn","timestamp":"2026-02-08T10:00:00Z",` +
 				`"payload":{ "type" : "t", "data":[1.0e0, 10000000000000000000001] },` +
@@ -330,7 +375,8 @@ func TestDecodeEvent_Fields(t *testing.T) {
 				Timestamp: "2026-02-08T10:00:00Z",
 				Payload:   json.RawMessage(`{ "type" : "t", "data":[1.0e0, 10000000000000000000001] }`),
 				Metadata:  json.RawMessage(`{"b":1, "a":"\u00e9"}`),
-			}},
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

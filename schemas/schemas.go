@@ -29,7 +29,7 @@ const (
 	maxDetails = 20
 )
 
-//go:embed event.json batch.json
+//go:embed event.json batch.json bundle.json
 var files embed.FS
 
 // Event is one event as submitted, after validation. Its strings are the
@@ -57,48 +57,61 @@ type Event struct {
 // Validator holds the compiled embedded schemas. It is safe for concurrent
 // use; build one with [New] at startup and share it.
 type Validator struct {
-	event *jsonschema.Schema
+	event  *jsonschema.Schema
+	bundle *jsonschema.Schema
 }
 
 // New compiles the embedded schemas. An error means the binary was built
 // with a broken schema file: it is a programmer error, and the caller should
 // refuse to start.
 func New() (*Validator, error) {
-	event, _, err := compile()
+	compiled, err := compile("event.json", "batch.json", "bundle.json")
 	if err != nil {
 		return nil, err
 	}
-	return &Validator{event: event}, nil
+	return &Validator{event: compiled[0], bundle: compiled[2]}, nil
 }
 
-// compile compiles event.json and batch.json (which refers to event.json).
-// Only the event schema is used to validate; compiling the batch schema
-// proves the published file is valid and its reference resolves.
-func compile() (event, batch *jsonschema.Schema, err error) {
+// compile compiles the named embedded schemas, which may refer to each
+// other. The batch schema is compiled only to prove the published file is
+// valid and its reference resolves; events are validated one by one.
+func compile(names ...string) ([]*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
-	for _, name := range []string{"event.json", "batch.json"} {
+	for _, name := range names {
 		data, err := files.ReadFile(name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read schema %s: %w", name, err)
+			return nil, fmt.Errorf("read schema %s: %w", name, err)
 		}
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 		if err != nil {
-			return nil, nil, fmt.Errorf("parse schema %s: %w", name, err)
+			return nil, fmt.Errorf("parse schema %s: %w", name, err)
 		}
 		if err := c.AddResource(baseURL+name, doc); err != nil {
-			return nil, nil, fmt.Errorf("add schema %s: %w", name, err)
+			return nil, fmt.Errorf("add schema %s: %w", name, err)
 		}
 	}
-	event, err = c.Compile(baseURL + "event.json")
-	if err != nil {
-		return nil, nil, fmt.Errorf("compile schema event.json: %w", err)
+	compiled := make([]*jsonschema.Schema, len(names))
+	for i, name := range names {
+		var err error
+		if compiled[i], err = c.Compile(baseURL + name); err != nil {
+			return nil, fmt.Errorf("compile schema %s: %w", name, err)
+		}
 	}
-	batch, err = c.Compile(baseURL + "batch.json")
+	return compiled, nil
+}
+
+// ValidateBundle checks an export bundle against the published bundle
+// schema; it returns an [*Error] listing the problems.
+func (v *Validator) ValidateBundle(doc []byte) error {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
 	if err != nil {
-		return nil, nil, fmt.Errorf("compile schema batch.json: %w", err)
+		return &Error{Message: "the bundle is not valid JSON"}
 	}
-	return event, batch, nil
+	if err := v.bundle.Validate(inst); err != nil {
+		return &Error{Message: "the bundle does not match schemas/bundle.json", Details: []string{err.Error()}}
+	}
+	return nil
 }
 
 // DecodeBatch checks that body is {"events": [...]} holding 1 to maxEvents

@@ -43,8 +43,10 @@ func TestError_Error(t *testing.T) {
 		want string
 	}{
 		{&Error{Message: "request body is not valid JSON"}, "request body is not valid JSON"},
-		{&Error{Message: "the event is invalid", Details: []string{"a: x", "b: y"}},
-			"the event is invalid: a: x; b: y"},
+		{
+			&Error{Message: "the event is invalid", Details: []string{"a: x", "b: y"}},
+			"the event is invalid: a: x; b: y",
+		},
 	}
 	for _, tc := range tests {
 		if got := tc.err.Error(); got != tc.want {
@@ -75,16 +77,20 @@ func TestDecodeBatch_Envelope(t *testing.T) {
 	}{
 		{"empty body", ``, notJSON, []string{"at byte 0: unexpected end of JSON input"}},
 		{"truncated", `{"events":[`, notJSON, []string{"at byte 11: unexpected end of JSON input"}},
-		{"trailing data", `{"events":[]} {}`, notJSON,
-			[]string{"at byte 15: invalid character '{' after top-level value"}},
+		{
+			"trailing data", `{"events":[]} {}`, notJSON,
+			[]string{"at byte 15: invalid character '{' after top-level value"},
+		},
 		{"array", `[{"sessionId":"s"}]`, notEnvelope, []string{"got an array"}},
 		{"null", `null`, notEnvelope, []string{"got null"}},
 		{"string", `"events"`, notEnvelope, []string{"got a string"}},
 		{"no events", `{"event":[]}`, notEnvelope, []string{`missing required field "events"`}},
 		{"events in other case", `{"Events":[{}]}`, notEnvelope, []string{`missing required field "events"`}},
 		{"events null", `{"events":null}`, notEnvelope, []string{"events: must be an array, not null"}},
-		{"events object", `{"events":{"0":{}}}`, notEnvelope,
-			[]string{"events: must be an array, not an object"}},
+		{
+			"events object", `{"events":{"0":{}}}`, notEnvelope,
+			[]string{"events: must be an array, not an object"},
+		},
 		{"empty batch", `{"events":[]}`, "a batch holds 1 to 1000 events; got 0", nil},
 	}
 	for _, tc := range tests {
@@ -209,10 +215,11 @@ func TestDecodeBatch_InputOrder(t *testing.T) {
 
 func TestDecodeBatch_Fixtures(t *testing.T) {
 	v := newValidator(t)
-	_, batchSchema, err := compile()
+	compiled, err := compile("event.json", "batch.json")
 	if err != nil {
 		t.Fatalf("compile() error = %v", err)
 	}
+	batchSchema := compiled[1]
 	files, err := filepath.Glob("../testdata/sessions/*.json")
 	if err != nil || len(files) < 2 {
 		t.Fatalf("fixtures = %v, %v; want at least 2 files", files, err)
