@@ -54,6 +54,11 @@ func (a ingestReader) Timeline(ctx context.Context, id string) ([]chain.Event, b
 	return events, v.Break == nil, notFound(err, ingest.ErrNotFound)
 }
 
+func (a ingestReader) Replay(ctx context.Context, caller, key string) (string, []chain.Event, error) {
+	hash, events, err := a.s.Replay(ctx, caller, key)
+	return hash, events, notFound(err, ingest.ErrNotFound)
+}
+
 func sessionView(s *store.Session) ingest.Session {
 	tags := s.Tags
 	if tags == nil {

@@ -171,15 +171,16 @@ func (h *Host) Run(ctx context.Context, ready func(addr string)) error {
 	return nil
 }
 
-// startBackground starts the background tasks (recording key use, and
-// retention when configured) and returns a function that stops them and
+// startBackground starts the background tasks (recording key use,
+// forgetting old idempotency keys, and retention when configured) and returns a function that stops them and
 // waits until they have finished their last write.
 func (h *Host) startBackground(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { h.usage.run(ctx, h.store, h.log) })
+	wg.Go(func() { h.every(ctx, idempotencyWindow/24, "forget idempotency keys", h.forgetIdempotencyKeys) })
 	if h.cfg.Retention.Days > 0 {
-		wg.Go(func() { h.runRetentionLoop(ctx) })
+		wg.Go(func() { h.every(ctx, retentionInterval, "retention", h.retain) })
 	}
 	return func() {
 		cancel()

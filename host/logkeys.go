@@ -20,4 +20,5 @@ const (
 	keySeq          = "seq"
 	keyReason       = "reason"
 	keyCutoff       = "cutoff"
+	keyTask         = "task"
 )

@@ -59,14 +59,18 @@ func RunRetention(ctx context.Context, st *store.Store, signer *chain.Signer, da
 // retentionInterval is how often the service runs retention.
 const retentionInterval = time.Hour
 
-// runRetentionLoop runs retention at start and then hourly until ctx ends.
-func (h *Host) runRetentionLoop(ctx context.Context) {
-	tick := time.NewTicker(retentionInterval)
+// idempotencyWindow is how long an Idempotency-Key is remembered: at least
+// 24 hours, as clients are promised, and at most twice that.
+const idempotencyWindow = 24 * time.Hour
+
+// every runs fn at once and then at each interval until ctx ends; a failure
+// is logged and the next round tries again.
+func (h *Host) every(ctx context.Context, interval time.Duration, task string, fn func(context.Context) error) {
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		if _, err := RunRetention(ctx, h.store, h.signer, h.cfg.Retention.Days, time.Now(), h.log); err != nil &&
-			ctx.Err() == nil {
-			h.log.ErrorContext(ctx, "retention run failed", slog.Any(keyError, err))
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			h.log.ErrorContext(ctx, "background task failed", slog.String(keyTask, task), slog.Any(keyError, err))
 		}
 		select {
 		case <-ctx.Done():
@@ -74,6 +78,18 @@ func (h *Host) runRetentionLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// retain is one round of the retention job.
+func (h *Host) retain(ctx context.Context) error {
+	_, err := RunRetention(ctx, h.store, h.signer, h.cfg.Retention.Days, time.Now(), h.log)
+	return err
+}
+
+// forgetIdempotencyKeys drops keys older than the idempotency window.
+func (h *Host) forgetIdempotencyKeys(ctx context.Context) error {
+	_, err := h.store.ForgetIdempotencyKeys(ctx, chain.FormatTime(time.Now().Add(-idempotencyWindow)))
+	return err
 }
 
 // String summarizes a run for the CLI.

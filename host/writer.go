@@ -19,6 +19,7 @@ import (
 type appender interface {
 	Append(ctx context.Context, events []chain.Event) error
 	AppendDelivery(ctx context.Context, events []chain.Event, d store.Delivery) error
+	AppendIdempotent(ctx context.Context, events []chain.Event, idem store.Idempotency) error
 }
 
 // writer is the one write path every function shares: defaults, canonical
@@ -41,6 +42,22 @@ func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Even
 		return nil, err
 	}
 	if err := w.appender.Append(ctx, events); err != nil {
+		return nil, fmt.Errorf("append batch: %w", err)
+	}
+	return events, nil
+}
+
+// WriteIdempotent stores events like [writer.Write] and records the
+// caller's Idempotency-Key in the same transaction.
+func (w *writer) WriteIdempotent(ctx context.Context, caller api.Caller, in []schemas.Event,
+	key, requestHash string,
+) ([]chain.Event, error) {
+	events, err := w.prepareBatch(caller, in)
+	if err != nil {
+		return nil, err
+	}
+	idem := store.Idempotency{Caller: caller.KeyID, Key: key, RequestHash: requestHash}
+	if err := w.appender.AppendIdempotent(ctx, events, idem); err != nil {
 		return nil, fmt.Errorf("append batch: %w", err)
 	}
 	return events, nil

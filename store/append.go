@@ -20,10 +20,11 @@ var errTransactionLost = errors.New("transaction lost")
 
 // appendRequest is one batch waiting for the writer.
 type appendRequest struct {
-	events   []chain.Event
-	delivery *Delivery // recorded with the batch when not nil
-	err      error
-	done     chan error
+	events      []chain.Event
+	delivery    *Delivery    // recorded with the batch when not nil
+	idempotency *Idempotency // likewise
+	err         error
+	done        chan error
 }
 
 // Append adds a batch to the chains of its sessions, atomically: every
@@ -162,6 +163,9 @@ func (s *Store) appendBatch(ctx context.Context, conn *sql.Conn, n int, req *app
 	err := s.insertBatch(ctx, conn, req.events, committed, local)
 	if err == nil && req.delivery != nil {
 		err = insertDeliveryRow(ctx, conn, req.delivery, &req.events[0])
+	}
+	if err == nil && req.idempotency != nil {
+		err = insertIdempotencyRow(ctx, conn, req.idempotency, req.events)
 	}
 	if err != nil {
 		if _, rbErr := conn.ExecContext(ctx, "ROLLBACK TO "+savepoint); rbErr != nil {

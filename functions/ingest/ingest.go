@@ -8,11 +8,16 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"strings"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/agentlens/agentlens-go/api"
 	"github.com/agentlens/agentlens-go/schemas"
@@ -27,6 +32,11 @@ var ErrNotFound = errors.New("not found")
 // caller may not write, come back as *api.Error.
 type Writer interface {
 	Write(ctx context.Context, caller api.Caller, events []schemas.Event) ([]chain.Event, error)
+	// WriteIdempotent is Write that also records, atomically with the
+	// batch, that the caller's Idempotency-Key key with a request body of
+	// SHA-256 requestHash produced it.
+	WriteIdempotent(ctx context.Context, caller api.Caller, events []schemas.Event,
+		key, requestHash string) ([]chain.Event, error)
 }
 
 // Reader answers the read routes.
@@ -38,6 +48,9 @@ type Reader interface {
 	// Timeline returns the session's events in seq order and whether its
 	// chain verifies.
 	Timeline(ctx context.Context, id string) ([]chain.Event, bool, error)
+	// Replay returns the request hash recorded for the caller's
+	// Idempotency-Key and the events that request stored, or ErrNotFound.
+	Replay(ctx context.Context, callerKeyID, key string) (string, []chain.Event, error)
 }
 
 // Signer signs receipts.
@@ -72,7 +85,8 @@ func Routes(cfg Config) []api.Route {
 }
 
 type handler struct {
-	cfg Config
+	cfg      Config
+	inFlight singleflight.Group // concurrent retries of one Idempotency-Key
 }
 
 // envelopeDepth is how deep the batch envelope nests a payload:
@@ -108,7 +122,12 @@ func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	caller, _ := api.CallerFrom(r.Context())
-	stored, err := h.cfg.Writer.Write(r.Context(), caller, events)
+	var stored []chain.Event
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		stored, err = h.writeOnce(r, caller, key, body, events)
+	} else {
+		stored, err = h.cfg.Writer.Write(r.Context(), caller, events)
+	}
 	if err != nil {
 		return err
 	}
@@ -126,6 +145,42 @@ func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
 		"events":   out,
 		"receipt":  rcpt,
 	})
+}
+
+// maxIdempotencyKey bounds the Idempotency-Key header.
+const maxIdempotencyKey = 255
+
+// writeOnce stores the batch unless the caller already sent this
+// Idempotency-Key: with the same body, the first batch's events are
+// returned and nothing is appended; with another body the request is
+// refused with 409. Concurrent retries of one key wait for the first.
+func (h *handler) writeOnce(r *http.Request, caller api.Caller, key string, body []byte,
+	events []schemas.Event,
+) ([]chain.Event, error) {
+	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return nil, api.BadRequest(fmt.Sprintf(
+			"Idempotency-Key must be 1 to %d visible ASCII characters.", maxIdempotencyKey))
+	}
+	sum := sha256.Sum256(body)
+	requestHash := hex.EncodeToString(sum[:])
+	v, err, _ := h.inFlight.Do(caller.KeyID+"\x00"+key, func() (any, error) {
+		firstHash, first, err := h.cfg.Reader.Replay(r.Context(), caller.KeyID, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return h.cfg.Writer.WriteIdempotent(r.Context(), caller, events, key, requestHash)
+		case err != nil:
+			return nil, err
+		case firstHash != requestHash:
+			return nil, api.Errorf(http.StatusConflict,
+				"This Idempotency-Key was already used with a different request body; use a new key.")
+		default:
+			return first, nil
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]chain.Event), nil
 }
 
 // receipt is signed proof of what the server acknowledged: for each session
