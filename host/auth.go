@@ -60,9 +60,10 @@ const keyAuthTTL = 5 * time.Second
 // keyAuth authenticates "Authorization: Bearer als_<64 hex>" against the
 // stored key hashes, caching validated keys for [keyAuthTTL].
 type keyAuth struct {
-	keys  keyLookup
-	cache *expirable.LRU[string, principal] // by key hash
-	usage *usageRecorder
+	keys    keyLookup
+	cache   *expirable.LRU[string, principal] // by key hash
+	usage   *usageRecorder
+	revoked sync.Map // key ids revoked through the API while this process runs
 }
 
 func newKeyAuth(keys keyLookup, usage *usageRecorder) *keyAuth {
@@ -109,13 +110,19 @@ func (a *keyAuth) Authenticate(r *http.Request) (principal, error) {
 		}
 		a.cache.Add(hash, p)
 	}
+	// A lookup that raced a revocation may have cached the key again.
+	if _, gone := a.revoked.Load(p.caller.KeyID); gone {
+		a.cache.Remove(hash)
+		return principal{}, unauthorized("This API key has been revoked.")
+	}
 	a.usage.touch(p.caller.KeyID, time.Now())
 	return p, nil
 }
 
-// evict forgets the cached validation of the key with this id, so its next
-// request is checked against the database.
+// evict is called when the key with this id is revoked: its cached
+// validation is dropped and it is refused from now on.
 func (a *keyAuth) evict(keyID string) {
+	a.revoked.Store(keyID, struct{}{})
 	for _, hash := range a.cache.Keys() {
 		if p, ok := a.cache.Peek(hash); ok && p.caller.KeyID == keyID {
 			a.cache.Remove(hash)

@@ -41,6 +41,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, route 
 	case errors.Is(err, store.ErrClosed):
 		status = http.StatusServiceUnavailable
 		message = errorBody{Error: "The service is shutting down; retry shortly."}
+	case errors.Is(err, store.ErrUnavailable):
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+		message = errorBody{Error: "The database cannot be written right now (full, read-only or failing); " +
+			"nothing was stored. Retry shortly."}
 	default:
 		status = http.StatusInternalServerError
 		message = errorBody{Error: "The server could not complete the request; nothing was stored. " +

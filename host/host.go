@@ -197,6 +197,9 @@ func (h *Host) healthRoutes() []api.Route {
 			if err := h.store.Ping(r.Context()); err != nil {
 				h.log.WarnContext(r.Context(), "health check: database unavailable", slog.Any(keyError, err))
 				status, db, code = "degraded", "unavailable", http.StatusServiceUnavailable
+			} else if h.store.WriteError() != nil {
+				// Reads work but the last commit failed; a successful write clears it.
+				status, db, code = "degraded", "unwritable", http.StatusServiceUnavailable
 			}
 			return api.WriteJSON(w, code, map[string]any{
 				"status": status, "version": Version, "database": db,

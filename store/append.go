@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/agentlens/agentlens-go/store/chain"
 )
@@ -111,9 +112,10 @@ func (s *Store) commitGroup(conn *sql.Conn, group []*appendRequest) {
 		}
 	}()
 
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := begin(ctx, conn); err != nil {
+		s.noteWrite(err)
 		for _, req := range group {
-			req.err = fmt.Errorf("begin transaction: %w", err)
+			req.err = fmt.Errorf("%w: begin transaction: %w", ErrUnavailable, err)
 		}
 		return
 	}
@@ -123,7 +125,7 @@ func (s *Store) commitGroup(conn *sql.Conn, group []*appendRequest) {
 	committed := map[string]Session{}
 	for i, req := range group {
 		req.err = s.appendBatch(ctx, conn, i, req, committed)
-		if errors.Is(req.err, errTransactionLost) {
+		if errors.Is(req.err, errTransactionLost) || errors.Is(req.err, ErrUnavailable) {
 			s.abortGroup(ctx, conn, group, req.err)
 			return
 		}
@@ -131,18 +133,51 @@ func (s *Store) commitGroup(conn *sql.Conn, group []*appendRequest) {
 
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		// A failed COMMIT leaves the connection inside the transaction.
-		s.abortGroup(ctx, conn, group, fmt.Errorf("commit: %w", err))
+		s.abortGroup(ctx, conn, group, fmt.Errorf("%w: commit: %w", ErrUnavailable, err))
 		return
 	}
+	s.noteWrite(nil)
 	for id, sess := range committed {
 		s.heads.Add(id, sess)
 	}
+}
+
+// begin opens the group's transaction. A connection left inside a
+// transaction by an earlier failure is rolled back and tried once more.
+func begin(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err == nil {
+		return nil
+	}
+	_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	_, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	return err
+}
+
+// noteWrite records the outcome of a group commit for [Store.WriteError].
+func (s *Store) noteWrite(err error) {
+	if err == nil {
+		s.writeErr.Store(nil)
+		return
+	}
+	s.writeErr.Store(&err)
+}
+
+// storageFault classifies an error of one statement: a constraint failure
+// belongs to the batch, anything else to the database.
+func storageFault(err error) error {
+	if strings.Contains(strings.ToLower(err.Error()), "constraint") {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
 // abortGroup rolls the whole group back and fails every batch in it.
 func (s *Store) abortGroup(ctx context.Context, conn *sql.Conn, group []*appendRequest, cause error) {
 	_, _ = conn.ExecContext(ctx, "ROLLBACK")
 	s.heads.Purge()
+	if errors.Is(cause, ErrUnavailable) {
+		s.noteWrite(cause)
+	}
 	for _, req := range group {
 		if req.err == nil {
 			req.err = fmt.Errorf("append rolled back: %w", cause)
@@ -157,7 +192,7 @@ func (s *Store) appendBatch(ctx context.Context, conn *sql.Conn, n int, req *app
 ) error {
 	savepoint := fmt.Sprintf("batch_%d", n)
 	if _, err := conn.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
-		return fmt.Errorf("open savepoint: %w", err)
+		return fmt.Errorf("%w: open savepoint: %w", ErrUnavailable, err)
 	}
 	local := map[string]*Session{}
 	err := s.insertBatch(ctx, conn, req.events, committed, local)
@@ -173,7 +208,7 @@ func (s *Store) appendBatch(ctx context.Context, conn *sql.Conn, n int, req *app
 		}
 	}
 	if _, relErr := conn.ExecContext(ctx, "RELEASE "+savepoint); relErr != nil && err == nil {
-		err = fmt.Errorf("release savepoint: %w", relErr)
+		err = fmt.Errorf("%w: release savepoint: %w", ErrUnavailable, relErr)
 	}
 	if err != nil {
 		return err
@@ -203,7 +238,8 @@ func (s *Store) insertBatch(ctx context.Context, conn *sql.Conn, events []chain.
 			e.ID, e.Timestamp, e.ReceivedAt, e.KeyID, e.SessionID, e.AgentID, e.EventType,
 			e.Severity, e.Seq, string(e.Payload), string(e.Metadata), nullable(e.PrevHash), e.Hash,
 		); err != nil {
-			return fmt.Errorf("insert event %d of session %q at seq %d: %w", i, e.SessionID, e.Seq, scrub(err))
+			return fmt.Errorf("insert event %d of session %q at seq %d: %w", i, e.SessionID, e.Seq,
+				storageFault(scrub(err)))
 		}
 		sess.apply(e)
 	}
@@ -218,7 +254,7 @@ func (s *Store) insertBatch(ctx context.Context, conn *sql.Conn, events []chain.
 			sess.EventCount, sess.ToolCallCount, sess.ErrorCount, sess.costTrackedUSD,
 			sess.hasCostTracked, sess.llmCostUSD, string(tags), sess.LastHash,
 		); err != nil {
-			return fmt.Errorf("update head of session %q: %w", sess.ID, scrub(err))
+			return fmt.Errorf("update head of session %q: %w", sess.ID, storageFault(scrub(err)))
 		}
 	}
 	return nil

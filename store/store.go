@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	_ "github.com/tursodatabase/go-libsql" // registers the "libsql" driver
@@ -21,6 +23,12 @@ var ErrNotFound = errors.New("not found")
 
 // ErrClosed is returned by Append after Close has begun.
 var ErrClosed = errors.New("store is closed")
+
+// ErrUnavailable wraps failures to write the database itself (disk full,
+// read-only file, I/O error, lock held too long), as opposed to a problem
+// with one batch. Nothing of the batch was stored; the writer recovers by
+// itself once the fault clears, so callers answer 503 and clients retry.
+var ErrUnavailable = errors.New("database cannot be written")
 
 // Config says where the database lives and how the store uses it. A zero
 // field means its default.
@@ -66,6 +74,8 @@ type Store struct {
 	closing sync.Once
 	mu      sync.RWMutex // held for reading while sending on appends
 	closed  bool
+
+	writeErr atomic.Pointer[error] // the last group commit's storage failure, nil after a success
 }
 
 // Open opens (creating if needed) the database at cfg.Path, sets WAL and
@@ -129,7 +139,9 @@ func openDB(ctx context.Context, cfg Config) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve database path: %w", err)
 	}
-	dsn := "file:" + abs
+	// The driver reads a URI: escape the path so that "?", "#" and "%" in a
+	// file name stay part of it.
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath()
 
 	// go-libsql opens the file when its connector is made; the connector is
 	// reached through a throwaway handle because the driver type is private.
@@ -230,6 +242,15 @@ func closedChan() chan struct{} {
 	c := make(chan struct{})
 	close(c)
 	return c
+}
+
+// WriteError returns the storage failure of the last group commit, or nil
+// when it succeeded (or nothing was written yet).
+func (s *Store) WriteError() error {
+	if p := s.writeErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Ping checks that the database answers a query.
