@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
-	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gowebpki/jcs"
@@ -76,23 +76,22 @@ func checkNumber(lit string) error {
 	if err != nil || math.IsInf(f, 0) {
 		return &InputError{Reason: fmt.Sprintf("number %s is outside the range of a double", clip(lit))}
 	}
-	if strings.ContainsAny(lit, ".eE") {
-		// JCS writes doubles below 1e21 in plain digits: a value beyond 2^53
-		// would come back as an integer literal that is refused.
-		if a := math.Abs(f); a > maxSafeInteger && a < 1e21 {
-			return &InputError{Reason: fmt.Sprintf(
-				"number %s is an integer beyond ±2^53 and cannot be stored exactly; send it as a string", clip(lit))}
-		}
+	a := math.Abs(f)
+	if a < maxSafeInteger || a >= 1e21 {
+		// Below 2^53 every integer is exact; from 1e21 on, JCS writes an
+		// exponent, which reads back as the same double.
 		return nil
 	}
-	// An integer literal must survive the trip through a double exactly,
-	// which every integer within ±2^53 does; ParseFloat would round first.
-	n, err := strconv.ParseInt(lit, 10, 64)
-	if err != nil || n > maxSafeInteger || n < -maxSafeInteger {
-		return &InputError{Reason: fmt.Sprintf(
-			"integer %s is beyond ±2^53 and cannot be stored exactly; send it as a string", clip(lit))}
+	// In between, JCS writes plain digits. Beyond 2^53 they would be an
+	// integer that no longer means what was sent, and at 2^53 itself the
+	// literal must be exactly 2^53 (9007199254740993.0 rounds to it).
+	if a == maxSafeInteger {
+		if exact, ok := new(big.Rat).SetString(lit); ok && exact.Cmp(new(big.Rat).SetFloat64(f)) == 0 {
+			return nil
+		}
 	}
-	return nil
+	return &InputError{Reason: fmt.Sprintf(
+		"number %s is an integer beyond ±2^53 and cannot be stored exactly; send it as a string", clip(lit))}
 }
 
 // describeSyntaxError shortens a jsontext error to its cause and offset.
