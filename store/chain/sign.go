@@ -69,8 +69,8 @@ func SignedMessage(doc any) ([]byte, error) {
 		return nil, fmt.Errorf("encode document: %w", err)
 	}
 	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
-		return nil, fmt.Errorf("signed document is not a JSON object: %w", err)
+	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+		return nil, errors.New("signed document is not a JSON object")
 	}
 	delete(members, "signature")
 	raw, err = json.Marshal(members)
@@ -86,8 +86,10 @@ func ParseSignature(s string) (keyID string, sig []byte, err error) {
 	if len(parts) != 3 || parts[0] != "ed25519" || parts[1] == "" {
 		return "", nil, fmt.Errorf("signature %q is not ed25519:<keyId>:<base64>", clip(s))
 	}
-	sig, err = base64.StdEncoding.DecodeString(parts[2])
-	if err != nil || len(sig) != ed25519.SignatureSize {
+	// Strict: one signature has exactly one text, so none can be altered
+	// without breaking it.
+	sig, err = base64.StdEncoding.Strict().DecodeString(parts[2])
+	if err != nil || len(sig) != ed25519.SignatureSize || strings.ContainsAny(parts[2], "\r\n") {
 		return "", nil, fmt.Errorf("signature of key %s is not 64 bytes of base64", parts[1])
 	}
 	return parts[1], sig, nil
