@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// conformanceTimeout bounds the conformance suite's run.
+const conformanceTimeout = 10 * time.Minute
+
+// verifyOffline runs `agentlens verify --db FILE --json` on the live database:
+// it must exit 1 and report exactly the tampered sessions as broken.
+func (r *runner) verifyOffline(ctx context.Context) {
+	const name = "offline-verify"
+	want := fmt.Sprintf("exit 1 with exactly the %d tampered sessions broken", len(r.tampered))
+
+	// Run the command; exit 1 means "a chain is broken", 2 "could not run".
+	cmd := exec.CommandContext(ctx, r.opts.bin, "verify", "--db", r.dbPath, "--json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		r.report.fail(name, want, err.Error())
+		return
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		msg := clip(strings.TrimSpace(stderr.String()), 200)
+		r.report.fail(name, want, fmt.Sprintf("exit %d (%s)", code, msg))
+		return
+	}
+
+	// Compare the broken sessions with the tampered ones.
+	var report struct {
+		SessionsVerified int           `json:"sessionsVerified"`
+		BrokenChains     []brokenChain `json:"brokenChains"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		r.report.fail(name, want, fmt.Sprintf("unreadable JSON report: %v", err))
+		return
+	}
+	var broken []string
+	for _, b := range report.BrokenChains {
+		broken = append(broken, b.SessionID)
+	}
+	slices.Sort(broken)
+	tampered := slices.Sorted(slices.Values(r.tampered))
+	if !slices.Equal(broken, tampered) {
+		r.report.fail(name,
+			fmt.Sprintf("broken sessions %v", tampered),
+			fmt.Sprintf("broken sessions %v", broken),
+		)
+		return
+	}
+	r.report.pass(name, fmt.Sprintf("exit 1, %d of %d sessions broken, all of them tampered",
+		len(broken), report.SessionsVerified))
+}
+
+// runConformance runs the shared conformance suite against the same server and
+// database, and fails when it exits non-zero. It prints the suite's last line
+// and every FAIL line.
+func (r *runner) runConformance(ctx context.Context) {
+	const name = "conformance"
+	if r.opts.conformance == "" {
+		fmt.Fprintf(r.report.out, "# conformance: skipped (no run.py, or --no-conformance)\n")
+		return
+	}
+	fmt.Fprintf(r.report.out, "# conformance: %s --only %s\n",
+		r.opts.conformance, conformanceGroups)
+
+	ctx, cancel := context.WithTimeout(ctx, conformanceTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "python3", r.opts.conformance,
+		"--url", r.api.base,
+		"--db", r.dbPath,
+		"--fixtures", r.opts.fixtures,
+		"--only", conformanceGroups,
+	)
+	cmd.Dir = filepath.Dir(r.opts.conformance)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	var exitErr *exec.ExitError
+	if err != nil && (!errors.As(err, &exitErr) || ctx.Err() != nil) {
+		r.report.fail(name, "exit 0", fmt.Sprintf("%v (%v)", err, ctx.Err()))
+		return
+	}
+
+	// Show the suite's FAIL lines and its tally, the last line.
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "FAIL ") {
+			fmt.Fprintf(r.report.out, "#   %s\n", l)
+		}
+	}
+	last := lines[len(lines)-1]
+	fmt.Fprintf(r.report.out, "#   %s (%.1fs)\n", last, time.Since(start).Seconds())
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		r.report.fail(name, "exit 0", fmt.Sprintf("exit %d: %s", code, last))
+		return
+	}
+	r.report.pass(name, last)
+}
