@@ -72,13 +72,19 @@ func sessionView(s *store.Session) ingest.Session {
 	}
 }
 
-// verifyStore walks chains for the verify function.
-type verifyStore struct{ s *store.Store }
+// verifyStore walks chains for the verify function and counts them.
+type verifyStore struct {
+	s       *store.Store
+	metrics *metrics
+}
 
 var _ verify.Store = verifyStore{}
 
 func (a verifyStore) VerifySession(ctx context.Context, id string) (verify.Result, error) {
 	v, err := a.s.VerifySession(ctx, id)
+	if err == nil {
+		a.metrics.observeVerify(v.Break != nil)
+	}
 	return verify.Result(v), notFound(err, verify.ErrNotFound)
 }
 

@@ -33,17 +33,22 @@ type Host struct {
 	log     *slog.Logger
 	store   *store.Store
 	usage   *usageRecorder
+	metrics *metrics
 	signer  *chain.Signer
 	handler http.Handler
 }
 
 // New opens the store and wires every function. Close the Host when done.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
-	st, err := store.Open(ctx, store.Config{Path: cfg.Store.Path, HeadCacheSize: cfg.Store.HeadCacheSize})
+	m := newMetrics()
+	st, err := store.Open(ctx, store.Config{
+		Path: cfg.Store.Path, HeadCacheSize: cfg.Store.HeadCacheSize, OnCommit: m.observeCommit,
+	})
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder()}
+	m.watchDatabase(st)
+	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder(), metrics: m}
 	if h.signer, err = LoadSigner(ctx, st, cfg.Secrets.SigningKey); err != nil {
 		st.Close()
 		return nil, err
@@ -73,6 +78,7 @@ func (h *Host) wire() error {
 		maxPayloadBytes:  h.cfg.Ingest.MaxPayloadBytes,
 		maxMetadataBytes: h.cfg.Ingest.MaxMetadataBytes,
 		now:              time.Now,
+		onBatch:          h.metrics.observeBatch,
 	}
 
 	keyAuth := newKeyAuth(h.store, h.usage)
@@ -85,7 +91,7 @@ func (h *Host) wire() error {
 	if err != nil {
 		return err
 	}
-	h.handler = logRequests(h.log, securityHeaders(cors(h.cfg.Auth.CORSOrigin, handler)))
+	h.handler = logRequests(h.log, h.metrics, securityHeaders(cors(h.cfg.Auth.CORSOrigin, handler)))
 	return nil
 }
 
@@ -93,12 +99,13 @@ func (h *Host) wire() error {
 func (h *Host) functions(validator *schemas.Validator, w *writer, keyAuth *keyAuth) []function {
 	return []function{
 		{name: "health", routes: h.healthRoutes()},
+		{name: "metrics", routes: h.metrics.routes()},
 		{name: "ingest", routes: ingest.Routes(ingest.Config{
 			Validator: validator, Writer: w, Reader: ingestReader{h.store}, Signer: h.signer,
 			MaxBatchEvents: h.cfg.Ingest.MaxBatchEvents,
 		})},
 		{name: "verify", routes: verify.Routes(verify.Config{
-			Store: verifyStore{h.store}, Keys: verifyStore{h.store}, Signer: h.signer,
+			Store: verifyStore{h.store, h.metrics}, Keys: verifyStore{h.store, h.metrics}, Signer: h.signer,
 		})},
 		{name: "keys", routes: keys.Routes(keys.Config{Store: keyStore{h.store, keyAuth}})},
 		{name: "webhook", routes: webhook.Routes(webhook.Config{

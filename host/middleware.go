@@ -14,15 +14,16 @@ import (
 
 // requestInfo collects what the request log line reports.
 type requestInfo struct {
-	route string
+	function string
+	route    string
 }
 
 type requestInfoKey struct{}
 
-// noteRoute records which route served the request.
-func noteRoute(ctx context.Context, route string) {
+// noteRoute records which function and route served the request.
+func noteRoute(ctx context.Context, function, route string) {
 	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
-		info.route = route
+		info.function, info.route = function, route
 	}
 }
 
@@ -48,25 +49,30 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one line per request: method, route, status,
-// duration, request id and, for writes, how many events were stored. It
-// never logs bodies, query strings or headers.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// logRequests writes one line per request (method, route, status,
+// duration, request id and, for writes, how many events were stored) and
+// counts it in the metrics. It never logs bodies, query strings or headers.
+func logRequests(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
 		w.Header().Set("X-Request-Id", id)
-		info := &requestInfo{route: "unmatched"}
+		info := &requestInfo{function: "none", route: "unmatched"}
 		ctx, ingested := api.WithNotes(context.WithValue(r.Context(), requestInfoKey{}, info))
 		sw := &statusWriter{ResponseWriter: w}
 
 		next.ServeHTTP(sw, r.WithContext(ctx))
+		elapsed := time.Since(start)
+		if sw.status == 0 {
+			sw.status = http.StatusOK // nothing written: net/http sends 200
+		}
+		m.observeRequest(info.function, sw.status, elapsed)
 
 		attrs := []slog.Attr{
 			slog.String(keyMethod, r.Method),
 			slog.String(keyRoute, info.route),
 			slog.Int(keyStatus, sw.status),
-			slog.Float64(keyDuration, float64(time.Since(start).Microseconds())/1000),
+			slog.Float64(keyDuration, float64(elapsed.Microseconds())/1000),
 			slog.String(keyRequestID, id),
 		}
 		if n := ingested(); n > 0 {

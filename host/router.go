@@ -64,7 +64,7 @@ func (rt *router) build(functions []function) (http.Handler, error) {
 func (rt *router) wrap(fn string, route api.Route) httprouter.Handle {
 	name := fn + " " + route.Method + " " + route.Path
 	return func(w http.ResponseWriter, r *http.Request, params httprouter.Params) {
-		noteRoute(r.Context(), name)
+		noteRoute(r.Context(), fn, name)
 		for _, p := range params {
 			r.SetPathValue(strings.TrimPrefix(p.Key, ":"), p.Value)
 		}

@@ -21,6 +21,7 @@ var routeTable = []struct {
 	optionalAuth bool
 }{
 	{http.MethodGet, "/api/health", api.Public, false},
+	{http.MethodGet, "/metrics", api.ScopeMetricsRead, false},
 
 	{http.MethodPost, "/api/events", api.ScopeEventsWrite, false},
 	{http.MethodGet, "/api/events", api.ScopeEventsRead, false},

@@ -30,6 +30,7 @@ type writer struct {
 	maxPayloadBytes  int
 	maxMetadataBytes int
 	now              func() time.Time
+	onBatch          func(events int) // called after each stored batch
 }
 
 // Write stores events on behalf of caller as one atomic batch and returns
@@ -44,6 +45,7 @@ func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Even
 	if err := w.appender.Append(ctx, events); err != nil {
 		return nil, fmt.Errorf("append batch: %w", err)
 	}
+	w.onBatch(len(events))
 	return events, nil
 }
 
@@ -60,6 +62,7 @@ func (w *writer) WriteIdempotent(ctx context.Context, caller api.Caller, in []sc
 	if err := w.appender.AppendIdempotent(ctx, events, idem); err != nil {
 		return nil, fmt.Errorf("append batch: %w", err)
 	}
+	w.onBatch(len(events))
 	return events, nil
 }
 
@@ -80,6 +83,7 @@ func (w *writer) WriteDelivery(ctx context.Context, caller api.Caller, in schema
 	if err != nil {
 		return chain.Event{}, fmt.Errorf("append webhook event: %w", err)
 	}
+	w.onBatch(1)
 	return events[0], nil
 }
 

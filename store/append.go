@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/agentlens/agentlens-go/store/chain"
 )
@@ -106,9 +107,19 @@ func (s *Store) collect(first *appendRequest) []*appendRequest {
 // under its own savepoint, and answers each request after the commit.
 func (s *Store) commitGroup(conn *sql.Conn, group []*appendRequest) {
 	ctx := context.Background()
+	start := time.Now()
 	defer func() {
+		stats := CommitStats{Batches: len(group), Duration: time.Since(start)}
 		for _, req := range group {
+			if req.err != nil {
+				stats.Failed++
+			} else {
+				stats.Events += len(req.events)
+			}
 			req.done <- req.err
+		}
+		if s.onCommit != nil {
+			s.onCommit(stats)
 		}
 	}()
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	_ "github.com/tursodatabase/go-libsql" // registers the "libsql" driver
@@ -43,6 +44,10 @@ type Config struct {
 	// BusyTimeoutMS is how long a connection waits for a lock held by another
 	// process, such as the CLI, before failing (default 5000).
 	BusyTimeoutMS int
+	// OnCommit, when set, is called by the writer after every group commit
+	// with what it committed and how long the transaction took; it must
+	// not block.
+	OnCommit func(CommitStats)
 	// ReadOnly opens an existing database for queries and verification
 	// only: no migration runs and Append fails with [ErrClosed]. An
 	// auditor's copy is opened this way so that checking it changes nothing.
@@ -65,8 +70,10 @@ func (c Config) withDefaults() Config {
 // Store is an open AgentLens database. Its methods are safe for concurrent
 // use. Close it to stop the writer and release the file.
 type Store struct {
-	db    *sql.DB
-	heads *lru.Cache[string, Session]
+	db       *sql.DB
+	path     string
+	heads    *lru.Cache[string, Session]
+	onCommit func(CommitStats)
 
 	appends chan *appendRequest
 	quit    chan struct{}
@@ -106,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, err
 		}
 		ok = true
-		return &Store{db: db, closed: true, done: closedChan()}, nil
+		return &Store{db: db, path: cfg.Path, closed: true, done: closedChan()}, nil
 	}
 	if err := migrate(ctx, db); err != nil {
 		return nil, err
@@ -121,11 +128,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 
 	s := &Store{
-		db:      db,
-		heads:   heads,
-		appends: make(chan *appendRequest, 256),
-		quit:    make(chan struct{}),
-		done:    make(chan struct{}),
+		db:       db,
+		path:     cfg.Path,
+		onCommit: cfg.OnCommit,
+		heads:    heads,
+		appends:  make(chan *appendRequest, 256),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	go s.runWriter(conn)
 	ok = true
@@ -251,6 +260,25 @@ func (s *Store) WriteError() error {
 		return *p
 	}
 	return nil
+}
+
+// CommitStats describes one group commit.
+type CommitStats struct {
+	Batches  int // batches in the group
+	Failed   int // batches that were refused or rolled back
+	Events   int // events committed
+	Duration time.Duration
+}
+
+// Size returns the bytes the database occupies on disk, its WAL included.
+func (s *Store) Size() int64 {
+	var total int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(s.path + suffix); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total
 }
 
 // Ping checks that the database answers a query.
