@@ -66,6 +66,15 @@ type ServerConfig struct {
 	// ShutdownTimeout bounds how long a graceful shutdown waits for requests in
 	// flight before closing them. Default 15s.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+
+	// RateLimit is how many requests per second one API key may make on
+	// average before getting 429 with Retry-After; 0 turns the limit off.
+	// Default 0.
+	RateLimit float64 `toml:"rate_limit"`
+
+	// RateBurst is how many requests one key may make at once above
+	// RateLimit. Default 100; at least 1.
+	RateBurst int `toml:"rate_burst"`
 }
 
 // StoreConfig is the event store ([store] in agentlens.toml).
@@ -104,6 +113,19 @@ type IngestConfig struct {
 	// MaxMetadataBytes is the largest canonical metadata object accepted; a larger
 	// one is rejected with 400. Default 10240; at least 256.
 	MaxMetadataBytes int `toml:"max_metadata_bytes"`
+
+	// MaxDepth is how deeply a payload or metadata may nest objects and arrays
+	// (the outermost object counts as one); deeper input gets 400. Default 64;
+	// 2-1000.
+	MaxDepth int `toml:"max_depth"`
+
+	// MaxObjectKeys is how many members any one object in a payload or metadata
+	// may have; more get 400. Default 10000; at least 16.
+	MaxObjectKeys int `toml:"max_object_keys"`
+
+	// MaxIDBytes bounds sessionId and agentId in bytes of UTF-8; longer ones get
+	// 400. Default 256; 1-4096.
+	MaxIDBytes int `toml:"max_id_bytes"`
 }
 
 // LogConfig is the service log ([log] in agentlens.toml).
@@ -169,6 +191,7 @@ func DefaultConfig() Config {
 			WriteTimeout:      60 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
+			RateBurst:         100,
 		},
 		Store: StoreConfig{
 			Path:          "./agentlens.db",
@@ -181,6 +204,9 @@ func DefaultConfig() Config {
 			MaxBatchEvents:   1000,
 			MaxPayloadBytes:  10240,
 			MaxMetadataBytes: 10240,
+			MaxDepth:         64,
+			MaxObjectKeys:    10000,
+			MaxIDBytes:       256,
 		},
 		Log: LogConfig{
 			Level:  "info",
@@ -495,6 +521,12 @@ func (c Config) Validate() error {
 	check(in.MaxMetadataBytes >= minMetadataBytes,
 		"ingest.max_metadata_bytes: %d is below the minimum of %d",
 		in.MaxMetadataBytes, minMetadataBytes)
+	check(in.MaxDepth >= 2 && in.MaxDepth <= 1000, "ingest.max_depth: %d is outside 2-1000", in.MaxDepth)
+	check(in.MaxObjectKeys >= 16, "ingest.max_object_keys: %d is below the minimum of 16", in.MaxObjectKeys)
+	check(in.MaxIDBytes >= 1 && in.MaxIDBytes <= 4096,
+		"ingest.max_id_bytes: %d is outside 1-4096", in.MaxIDBytes)
+	check(c.Server.RateLimit >= 0, "server.rate_limit: %v is negative", c.Server.RateLimit)
+	check(c.Server.RateBurst >= 1, "server.rate_burst: %d is below the minimum of 1", c.Server.RateBurst)
 
 	check(slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level),
 		"log.level: %q is not debug, info, warn or error", c.Log.Level)
@@ -580,6 +612,8 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("write_timeout", s.WriteTimeout),
 			slog.Duration("idle_timeout", s.IdleTimeout),
 			slog.Duration("shutdown_timeout", s.ShutdownTimeout),
+			slog.Float64("rate_limit", s.RateLimit),
+			slog.Int("rate_burst", s.RateBurst),
 		),
 		slog.Group("store",
 			slog.String("path", c.Store.Path),
@@ -593,6 +627,9 @@ func (c Config) LogValue() slog.Value {
 			slog.Int("max_batch_events", c.Ingest.MaxBatchEvents),
 			slog.Int("max_payload_bytes", c.Ingest.MaxPayloadBytes),
 			slog.Int("max_metadata_bytes", c.Ingest.MaxMetadataBytes),
+			slog.Int("max_depth", c.Ingest.MaxDepth),
+			slog.Int("max_object_keys", c.Ingest.MaxObjectKeys),
+			slog.Int("max_id_bytes", c.Ingest.MaxIDBytes),
 		),
 		slog.Group("log",
 			slog.String("level", c.Log.Level),

@@ -456,7 +456,8 @@ func TestConfig_Validate(t *testing.T) {
 				"server.read_timeout", "server.write_timeout", "server.idle_timeout",
 				"server.shutdown_timeout", "store.path", "store.head_cache_size",
 				"auth.cors_origin", "ingest.max_batch_events", "ingest.max_payload_bytes",
-				"ingest.max_metadata_bytes", "log.level", "log.format", "retention.days",
+				"ingest.max_metadata_bytes", "ingest.max_depth", "ingest.max_object_keys",
+				"ingest.max_id_bytes", "server.rate_burst", "log.level", "log.format", "retention.days",
 			},
 		},
 		{

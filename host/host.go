@@ -73,10 +73,13 @@ func (h *Host) wire() error {
 	if err != nil {
 		return fmt.Errorf("load schemas: %w", err)
 	}
+	validator = validator.WithMaxIDBytes(h.cfg.Ingest.MaxIDBytes)
+	limits := h.limits()
 	w := &writer{
 		appender:         h.store,
 		maxPayloadBytes:  h.cfg.Ingest.MaxPayloadBytes,
 		maxMetadataBytes: h.cfg.Ingest.MaxMetadataBytes,
+		limits:           limits,
 		now:              time.Now,
 		onBatch:          h.metrics.observeBatch,
 	}
@@ -86,7 +89,10 @@ func (h *Host) wire() error {
 	if h.cfg.Auth.Disabled {
 		auth = openAuth{}
 	}
-	rt := &router{log: h.log, auth: auth, open: h.cfg.Auth.Disabled, bodyLimit: h.cfg.Server.BodyLimit}
+	rt := &router{
+		log: h.log, auth: auth, open: h.cfg.Auth.Disabled, bodyLimit: h.cfg.Server.BodyLimit,
+		limiter: newRateLimiter(h.cfg.Server.RateLimit, h.cfg.Server.RateBurst),
+	}
 	handler, err := rt.build(h.functions(validator, w, keyAuth))
 	if err != nil {
 		return err
@@ -102,7 +108,7 @@ func (h *Host) functions(validator *schemas.Validator, w *writer, keyAuth *keyAu
 		{name: "metrics", routes: h.metrics.routes()},
 		{name: "ingest", routes: ingest.Routes(ingest.Config{
 			Validator: validator, Writer: w, Reader: ingestReader{h.store}, Signer: h.signer,
-			MaxBatchEvents: h.cfg.Ingest.MaxBatchEvents,
+			MaxBatchEvents: h.cfg.Ingest.MaxBatchEvents, Limits: h.limits(),
 		})},
 		{name: "verify", routes: verify.Routes(verify.Config{
 			Store: verifyStore{h.store, h.metrics}, Keys: verifyStore{h.store, h.metrics}, Signer: h.signer,
@@ -110,6 +116,7 @@ func (h *Host) functions(validator *schemas.Validator, w *writer, keyAuth *keyAu
 		{name: "keys", routes: keys.Routes(keys.Config{Store: keyStore{h.store, keyAuth}})},
 		{name: "webhook", routes: webhook.Routes(webhook.Config{
 			Validator: validator, Writer: w, Deliveries: deliveryStore{h.store}, Log: h.log,
+			Limits: h.limits(),
 			Secrets: webhook.Secrets{
 				AgentGate:  h.cfg.Secrets.AgentgateWebhookSecret,
 				FormBridge: h.cfg.Secrets.FormbridgeWebhookSecret,
@@ -117,6 +124,11 @@ func (h *Host) functions(validator *schemas.Validator, w *writer, keyAuth *keyAu
 			},
 		})},
 	}
+}
+
+// limits are the configured bounds of payloads and metadata.
+func (h *Host) limits() chain.Limits {
+	return chain.Limits{MaxDepth: h.cfg.Ingest.MaxDepth, MaxKeys: h.cfg.Ingest.MaxObjectKeys}
 }
 
 // Handler returns the service's HTTP handler.

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/julienschmidt/httprouter"
 
@@ -25,6 +27,7 @@ type router struct {
 	auth      authenticator
 	open      bool // authentication is disabled: every request is the anonymous caller
 	bodyLimit int64
+	limiter   *rateLimiter // per API key; nil when off
 }
 
 func (rt *router) build(functions []function) (http.Handler, error) {
@@ -87,6 +90,16 @@ func (rt *router) wrap(fn string, route api.Route) httprouter.Handle {
 					Message: fmt.Sprintf("This API key lacks the %q scope this route needs.", route.Scope),
 				})
 				return
+			}
+			if rt.limiter != nil {
+				if ok, wait := rt.limiter.allow(p.caller.KeyID, time.Now()); !ok {
+					w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+					writeError(w, r, rt.log, name, &api.Error{
+						Status:  http.StatusTooManyRequests,
+						Message: "This API key is over its request rate; retry after the time in Retry-After.",
+					})
+					return
+				}
 			}
 			r = r.WithContext(api.WithCaller(r.Context(), p.caller))
 		}

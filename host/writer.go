@@ -29,6 +29,7 @@ type writer struct {
 	appender         appender
 	maxPayloadBytes  int
 	maxMetadataBytes int
+	limits           chain.Limits
 	now              func() time.Time
 	onBatch          func(events int) // called after each stored batch
 }
@@ -142,11 +143,11 @@ func (w *writer) prepare(src schemas.Event, now time.Time, receivedAt, keyID str
 	}
 
 	var err error
-	if e.Payload, err = chain.CanonicalObject(src.Payload, "payload"); err != nil {
+	if e.Payload, err = w.limits.CanonicalObject(src.Payload, "payload"); err != nil {
 		return e, err
 	}
 	if src.Metadata != nil {
-		if e.Metadata, err = chain.CanonicalObject(src.Metadata, "metadata"); err != nil {
+		if e.Metadata, err = w.limits.CanonicalObject(src.Metadata, "metadata"); err != nil {
 			return e, err
 		}
 		if len(e.Metadata) > w.maxMetadataBytes {

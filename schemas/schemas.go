@@ -22,8 +22,9 @@ const (
 	// nothing is ever fetched from it.
 	baseURL = "https://github.com/agentlens/agentlens-go/schemas/"
 
-	// maxIDBytes bounds sessionId and agentId in bytes of UTF-8.
-	maxIDBytes = 256
+	// DefaultMaxIDBytes bounds sessionId and agentId in bytes of UTF-8
+	// unless [Validator.WithMaxIDBytes] says otherwise.
+	DefaultMaxIDBytes = 256
 
 	// maxDetails bounds the problems one *Error lists.
 	maxDetails = 20
@@ -57,8 +58,9 @@ type Event struct {
 // Validator holds the compiled embedded schemas. It is safe for concurrent
 // use; build one with [New] at startup and share it.
 type Validator struct {
-	event  *jsonschema.Schema
-	bundle *jsonschema.Schema
+	event      *jsonschema.Schema
+	bundle     *jsonschema.Schema
+	maxIDBytes int
 }
 
 // New compiles the embedded schemas. An error means the binary was built
@@ -69,7 +71,15 @@ func New() (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Validator{event: compiled[0], bundle: compiled[2]}, nil
+	return &Validator{event: compiled[0], bundle: compiled[2], maxIDBytes: DefaultMaxIDBytes}, nil
+}
+
+// WithMaxIDBytes returns a copy of v that bounds sessionId and agentId to n
+// bytes of UTF-8 instead of [DefaultMaxIDBytes].
+func (v *Validator) WithMaxIDBytes(n int) *Validator {
+	c := *v
+	c.maxIDBytes = n
+	return &c
 }
 
 // compile compiles the named embedded schemas, which may refer to each
@@ -274,7 +284,7 @@ func (v *Validator) decode(raw []byte, where string) (Event, []string) {
 		if !ok || hasProblemAt(probs, field) {
 			continue
 		}
-		if msg := checkID(s); msg != "" {
+		if msg := checkID(s, v.maxIDBytes); msg != "" {
 			probs = append(probs, problem{loc: []string{field}, msg: msg})
 		}
 	}
@@ -302,12 +312,12 @@ func (v *Validator) decode(raw []byte, where string) (Event, []string) {
 
 // checkID applies the limits of sessionId and agentId, returning what is
 // wrong or "".
-func checkID(s string) string {
+func checkID(s string, maxBytes int) string {
 	if s == "" {
 		return "must not be empty"
 	}
-	if len(s) > maxIDBytes {
-		return fmt.Sprintf("must be at most %d bytes of UTF-8; got %d", maxIDBytes, len(s))
+	if len(s) > maxBytes {
+		return fmt.Sprintf("must be at most %d bytes of UTF-8; got %d", maxBytes, len(s))
 	}
 	// Control characters are ASCII, and bytes of multi-byte UTF-8
 	// sequences are all >= 0x80, so a byte scan finds exactly them.

@@ -66,12 +66,17 @@ type Config struct {
 	Signer    Signer
 	// MaxBatchEvents bounds a batch (default 1000).
 	MaxBatchEvents int
+	// Limits bound payloads and metadata (default chain.DefaultLimits).
+	Limits chain.Limits
 }
 
 // Routes returns the function's routes.
 func Routes(cfg Config) []api.Route {
 	if cfg.MaxBatchEvents <= 0 {
 		cfg.MaxBatchEvents = 1000
+	}
+	if cfg.Limits == (chain.Limits{}) {
+		cfg.Limits = chain.DefaultLimits
 	}
 	h := &handler{cfg: cfg}
 	return []api.Route{
@@ -109,7 +114,7 @@ func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
 
 	// Refuse anything the hash could not cover exactly before looking
 	// inside: duplicate keys, invalid UTF-8, unsafe numbers, deep nesting.
-	if err := chain.Check(body, chain.MaxDepth+envelopeDepth); err != nil {
+	if err := chain.Check(body, h.cfg.Limits.Deeper(envelopeDepth)); err != nil {
 		return api.BadRequest("The request body is not acceptable JSON: " + err.Error() + ".")
 	}
 	events, err := h.cfg.Validator.DecodeBatch(body, h.cfg.MaxBatchEvents)

@@ -63,6 +63,7 @@ type Config struct {
 	Secrets    Secrets
 	Log        *slog.Logger
 	Now        func() time.Time // default time.Now
+	Limits     chain.Limits     // bounds of data (default chain.DefaultLimits)
 }
 
 // Routes returns the webhook route. Its credentials are optional at the
@@ -70,6 +71,9 @@ type Config struct {
 func Routes(cfg Config) []api.Route {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Limits == (chain.Limits{}) {
+		cfg.Limits = chain.DefaultLimits
 	}
 	h := &handler{cfg: cfg}
 	return []api.Route{{
@@ -106,7 +110,8 @@ func (h *handler) ingest(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	// The signature holds (or the caller is a key): now read the rest.
-	if err := chain.Check(body, chain.MaxDepth+3); err != nil {
+	// data nests two levels down: {"data":{...}}.
+	if err := chain.Check(body, h.cfg.Limits.Deeper(2)); err != nil {
 		return api.BadRequest("The delivery is not acceptable JSON: " + err.Error() + ".")
 	}
 	env, err := decodeEnvelope(body)

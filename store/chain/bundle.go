@@ -204,10 +204,10 @@ func (w *bundleWalk) add(e *Event) error {
 		}
 	}
 	// A bundle may have been reformatted; hash what the JSON says.
-	if e.Payload, err = CanonicalObject(e.Payload, "payload"); err != nil {
+	if e.Payload, err = storedLimits.CanonicalObject(e.Payload, "payload"); err != nil {
 		return fmt.Errorf("event %s: %w", e.ID, err)
 	}
-	if e.Metadata, err = CanonicalObject(e.Metadata, "metadata"); err != nil {
+	if e.Metadata, err = storedLimits.CanonicalObject(e.Metadata, "metadata"); err != nil {
 		return fmt.Errorf("event %s: %w", e.ID, err)
 	}
 	w.verifier.Add(e)

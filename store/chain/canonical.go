@@ -13,9 +13,28 @@ import (
 	"github.com/gowebpki/jcs"
 )
 
-// MaxDepth is how deeply payloads and metadata may nest objects and arrays;
-// the outermost object counts as one level.
-const MaxDepth = 64
+// Limits bound the JSON that [Check] and [Limits.Canonicalize] accept.
+type Limits struct {
+	// MaxDepth is how deeply objects and arrays may nest; the outermost
+	// value counts as one level.
+	MaxDepth int
+	// MaxKeys is how many members one object may have.
+	MaxKeys int
+}
+
+// DefaultLimits are the limits of payloads and metadata unless configured.
+var DefaultLimits = Limits{MaxDepth: 64, MaxKeys: 10000}
+
+// storedLimits are the limits of verification: what was once accepted under
+// any configuration must still verify.
+var storedLimits = Limits{MaxDepth: 100000, MaxKeys: 1 << 30}
+
+// Deeper returns l allowing n more levels, for a value nested inside an
+// envelope (a batch nests payloads three levels down).
+func (l Limits) Deeper(n int) Limits {
+	l.MaxDepth += n
+	return l
+}
 
 // maxSafeInteger is 2^53, the largest integer every double above it can no
 // longer represent exactly.
@@ -32,11 +51,11 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Reason }
 
 // Check reports whether raw is one JSON value that canonicalizes without
-// loss: well formed, no duplicate object keys, valid UTF-8 without lone
-// surrogates, nesting at most maxDepth levels, and every number a double can
-// hold (integer literals within ±2^53, no overflow). It returns an
-// [*InputError] otherwise.
-func Check(raw []byte, maxDepth int) error {
+// loss and within lim: well formed, no duplicate object keys, valid UTF-8
+// without lone surrogates, nesting and object sizes within lim, and every
+// number a double can hold (integers within ±2^53, no overflow). It returns
+// an [*InputError] otherwise.
+func Check(raw []byte, lim Limits) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(raw))
 	values := 0
 	for {
@@ -56,11 +75,14 @@ func Check(raw []byte, maxDepth int) error {
 					"invalid JSON: more than one value (the second ends at byte %d)", dec.InputOffset())}
 			}
 		}
+		if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n > 2*int64(lim.MaxKeys) {
+			return &InputError{Reason: fmt.Sprintf("a JSON object has more than %d members", lim.MaxKeys)}
+		}
 		switch tok.Kind() {
 		case '{', '[':
-			if dec.StackDepth() > maxDepth {
+			if dec.StackDepth() > lim.MaxDepth {
 				return &InputError{Reason: fmt.Sprintf(
-					"JSON nests deeper than %d levels", maxDepth)}
+					"JSON nests deeper than %d levels", lim.MaxDepth)}
 			}
 		case '0':
 			if err := checkNumber(tok.String()); err != nil {
@@ -115,10 +137,18 @@ func clip(s string) string {
 	return s
 }
 
-// Canonicalize returns the RFC 8785 (JCS) form of raw after [Check] with
-// [MaxDepth]. Canonicalizing canonical text returns the same bytes.
-func Canonicalize(raw []byte) ([]byte, error) {
-	if err := Check(raw, MaxDepth); err != nil {
+// Canonicalize is [Limits.Canonicalize] with [DefaultLimits].
+func Canonicalize(raw []byte) ([]byte, error) { return DefaultLimits.Canonicalize(raw) }
+
+// CanonicalObject is [Limits.CanonicalObject] with [DefaultLimits].
+func CanonicalObject(raw []byte, what string) ([]byte, error) {
+	return DefaultLimits.CanonicalObject(raw, what)
+}
+
+// Canonicalize returns the RFC 8785 (JCS) form of raw after [Check] with l.
+// Canonicalizing canonical text returns the same bytes.
+func (l Limits) Canonicalize(raw []byte) ([]byte, error) {
+	if err := Check(raw, l); err != nil {
 		return nil, err
 	}
 	out, err := jcs.Transform(raw)
@@ -128,10 +158,10 @@ func Canonicalize(raw []byte) ([]byte, error) {
 	return out, nil
 }
 
-// CanonicalObject is [Canonicalize] for values that must be JSON objects,
-// such as payloads and metadata; what names the value in the error.
-func CanonicalObject(raw []byte, what string) ([]byte, error) {
-	out, err := Canonicalize(raw)
+// CanonicalObject is [Limits.Canonicalize] for values that must be JSON
+// objects, such as payloads and metadata; what names the value in the error.
+func (l Limits) CanonicalObject(raw []byte, what string) ([]byte, error) {
+	out, err := l.Canonicalize(raw)
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {

@@ -133,7 +133,7 @@ func TestCanonicalize(t *testing.T) {
 				} else if !errors.As(err, &ie) {
 					t.Errorf("Canonicalize(%q) error %T %v, want *chain.InputError", clipped(tc.in), err, err)
 				}
-				if cerr := chain.Check([]byte(tc.in), chain.MaxDepth); cerr == nil {
+				if cerr := chain.Check([]byte(tc.in), chain.DefaultLimits); cerr == nil {
 					t.Errorf("Check(%q) = nil, want an error", clipped(tc.in))
 				}
 				return
@@ -141,7 +141,7 @@ func TestCanonicalize(t *testing.T) {
 			if err != nil || string(got) != tc.want {
 				t.Fatalf("Canonicalize(%q) = %q, %v; want %q", clipped(tc.in), got, err, tc.want)
 			}
-			if err := chain.Check([]byte(tc.in), chain.MaxDepth); err != nil {
+			if err := chain.Check([]byte(tc.in), chain.DefaultLimits); err != nil {
 				t.Errorf("Check(%q) = %v, want nil", clipped(tc.in), err)
 			}
 			again, err := chain.Canonicalize(got)
@@ -177,7 +177,7 @@ func TestCheckDepth(t *testing.T) {
 		{nest("[", "]", 10), 10, true},
 	}
 	for _, tc := range tests {
-		err := chain.Check([]byte(tc.in), tc.maxDepth)
+		err := chain.Check([]byte(tc.in), chain.Limits{MaxDepth: tc.maxDepth, MaxKeys: 10000})
 		if (err == nil) != tc.ok {
 			t.Errorf("Check(%s, %d) = %v, want ok=%v", tc.in, tc.maxDepth, err, tc.ok)
 		}
@@ -187,7 +187,7 @@ func TestCheckDepth(t *testing.T) {
 // TestCheckOneValue: Check promises "one JSON value", like Canonicalize.
 func TestCheckOneValue(t *testing.T) {
 	for _, in := range []string{`{} {}`, `1 2`, `{"a":1}{"b":2}`, `[] "x"`, `null null`} {
-		if err := chain.Check([]byte(in), chain.MaxDepth); err == nil {
+		if err := chain.Check([]byte(in), chain.DefaultLimits); err == nil {
 			t.Errorf("Check(%s) = nil, want an error: it holds more than one value", in)
 		}
 	}
@@ -408,7 +408,7 @@ func FuzzCanonical(f *testing.F) {
 			}
 			return
 		}
-		if err := chain.Check(out, chain.MaxDepth); err != nil {
+		if err := chain.Check(out, chain.DefaultLimits); err != nil {
 			t.Fatalf("Canonicalize(%q) = %q, which Check refuses: %v", in, out, err)
 		}
 		again, err := chain.Canonicalize(out)
@@ -455,5 +455,24 @@ func TestBenchPayloadSize(t *testing.T) {
 	}
 	if _, err := chain.Canonicalize(benchPayload); err != nil {
 		t.Error(fmt.Errorf("benchPayload: %w", err))
+	}
+}
+
+func TestCheck_ObjectMembers(t *testing.T) {
+	lim := chain.Limits{MaxDepth: 10, MaxKeys: 3}
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{`{"a":1,"b":2,"c":3}`, true},
+		{`{"a":1,"b":2,"c":3,"d":4}`, false},
+		{`{"x":{"a":1,"b":2,"c":3,"d":4}}`, false},
+		{`[1,2,3,4,5,6]`, true},
+		{`{"a":[1,2,3,4,5],"b":{"c":1}}`, true},
+	} {
+		err := chain.Check([]byte(tc.in), lim)
+		if (err == nil) != tc.ok {
+			t.Errorf("Check(%s, 3 members) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
 	}
 }

@@ -30,7 +30,7 @@
 // Canonical JSON treats every number as an IEEE-754 double, so an integer
 // literal beyond ±2^53 would be silently changed by canonicalization. Such
 // input is refused ([InputError]), as are duplicate object keys, invalid
-// UTF-8, lone surrogates and nesting deeper than [MaxDepth]: the hash must
+// UTF-8, lone surrogates and nesting beyond [Limits]: the hash must
 // cover exactly what the client sent.
 //
 // The "v" member is the domain and version tag. Changing the set of hashed

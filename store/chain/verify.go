@@ -166,6 +166,6 @@ func (v *Verifier) LastHash() string { return v.prevHash }
 
 // isCanonicalObject reports whether text is the JCS form of a JSON object.
 func isCanonicalObject(text []byte) bool {
-	c, err := CanonicalObject(text, "")
+	c, err := storedLimits.CanonicalObject(text, "")
 	return err == nil && bytes.Equal(c, text)
 }
