@@ -88,6 +88,19 @@ func (a verifyStore) VerifySession(ctx context.Context, id string) (verify.Resul
 	return verify.Result(v), notFound(err, verify.ErrNotFound)
 }
 
+func (a verifyStore) VerifySessions(ctx context.Context, ids []string) ([]verify.Result, error) {
+	vs, err := a.s.VerifySessions(ctx, ids)
+	if err != nil {
+		return nil, notFound(err, verify.ErrNotFound)
+	}
+	out := make([]verify.Result, len(vs))
+	for i, v := range vs {
+		a.metrics.observeVerify(v.Break != nil)
+		out[i] = verify.Result(v)
+	}
+	return out, nil
+}
+
 func (a verifyStore) ExportSession(ctx context.Context, id string,
 	visit func(*chain.Event) error,
 ) (verify.Result, error) {

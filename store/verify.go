@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/agentlens/agentlens-go/store/chain"
 )
@@ -161,4 +164,27 @@ func (s *Store) queryStrings(ctx context.Context, query string, args ...any) ([]
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// VerifySessions verifies the sessions like [Store.VerifySession], several
+// at a time (one per CPU), and returns their results in the order of ids.
+// The first error stops the work and is returned.
+func (s *Store) VerifySessions(ctx context.Context, ids []string) ([]Verification, error) {
+	results := make([]Verification, len(ids))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, id := range ids {
+		g.Go(func() error {
+			v, err := s.VerifySession(ctx, id)
+			if err != nil {
+				return fmt.Errorf("session %q: %w", id, err)
+			}
+			results[i] = v
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
 }

@@ -36,6 +36,9 @@ type Result struct {
 // Store walks stored chains.
 type Store interface {
 	VerifySession(ctx context.Context, id string) (Result, error)
+	// VerifySessions verifies several sessions, possibly in parallel, and
+	// returns their results in the order of ids.
+	VerifySessions(ctx context.Context, ids []string) ([]Result, error)
 	// ExportSession is VerifySession that also hands each event, in seq
 	// order, to visit (which must copy what it keeps).
 	ExportSession(ctx context.Context, id string, visit func(*chain.Event) error) (Result, error)
@@ -126,11 +129,11 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) error {
 	if sel.sessionID == "" {
 		report.Range = &Range{From: optional(sel.from), To: optional(sel.to)}
 	}
-	for _, id := range sel.ids {
-		res, err := h.cfg.Store.VerifySession(r.Context(), id)
-		if err != nil {
-			return sel.notFound(err)
-		}
+	results, err := h.cfg.Store.VerifySessions(r.Context(), sel.ids)
+	if err != nil {
+		return sel.notFound(err)
+	}
+	for _, res := range results {
 		report.add(res)
 	}
 	report.Verified = len(report.BrokenChains) == 0

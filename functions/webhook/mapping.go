@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -10,22 +9,50 @@ import (
 
 // envelope is a delivery: {"source","event","data","timestamp"?,"context"?}.
 type envelope struct {
-	Source    string                     `json:"source"`
-	Event     string                     `json:"event"`
-	Data      map[string]json.RawMessage `json:"data"`
-	Timestamp string                     `json:"timestamp"`
+	Source    string
+	Event     string
+	Data      map[string]json.RawMessage
+	Timestamp string
 	Context   struct {
-		SessionID string `json:"agentlens_session_id"`
-		AgentID   string `json:"agentlens_agent_id"`
-	} `json:"context"`
+		SessionID string
+		AgentID   string
+	}
 }
 
 func decodeEnvelope(body []byte) (envelope, error) {
+	bad := api.BadRequest(`The delivery must be {"source", "event", "data": {...}, ` +
+		`"timestamp"?: string, "context"?: {"agentlens_session_id"?, "agentlens_agent_id"?}}.`)
+
+	// Members are matched by their exact names. encoding/json would also
+	// fill "source" from "SOURCE" or "ſource", letting a delivery authenticated
+	// as one source be mapped as another.
 	var env envelope
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&env); err != nil {
-		return env, api.BadRequest(`The delivery must be {"source", "event", "data": {...}, ` +
-			`"timestamp"?: string, "context"?: {"agentlens_session_id"?, "agentlens_agent_id"?}}.`)
+	var members, context map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return env, bad
+	}
+	if raw, ok := members["context"]; ok {
+		if err := json.Unmarshal(raw, &context); err != nil {
+			return env, bad
+		}
+	}
+	for _, f := range []struct {
+		from map[string]json.RawMessage
+		name string
+		into any
+	}{
+		{members, "source", &env.Source},
+		{members, "event", &env.Event},
+		{members, "data", &env.Data},
+		{members, "timestamp", &env.Timestamp},
+		{context, "agentlens_session_id", &env.Context.SessionID},
+		{context, "agentlens_agent_id", &env.Context.AgentID},
+	} {
+		if raw, ok := f.from[f.name]; ok {
+			if err := json.Unmarshal(raw, f.into); err != nil {
+				return env, bad
+			}
+		}
 	}
 	if env.Event == "" {
 		return env, api.BadRequest(`The delivery has no "event".`)

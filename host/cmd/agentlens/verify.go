@@ -68,12 +68,12 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	report := verifyReport{Database: *dbPath, BrokenChains: []brokenChain{}}
-	for _, id := range ids {
-		v, err := st.VerifySession(ctx, id)
-		if err != nil {
-			fmt.Fprintf(stderr, "agentlens verify: session %q: %v\n", id, err)
-			return exitError
-		}
+	results, err := st.VerifySessions(ctx, ids)
+	if err != nil {
+		fmt.Fprintf(stderr, "agentlens verify: %v\n", err)
+		return exitError
+	}
+	for _, v := range results {
 		report.SessionsVerified++
 		report.TotalEvents += v.Events
 		if b := v.Break; b != nil {
