@@ -146,7 +146,12 @@ func VerifyNDJSON(r io.Reader, keys func(keyID string) (ed25519.PublicKey, bool)
 	w := newBundleWalk(trailer.Heads, keys)
 	digest := NewEventsDigest()
 	for n, line := range lines[:len(lines)-1] {
+		// Event lines are not signed one by one: refuse any that could read
+		// two ways (duplicate members) before decoding it.
 		var e Event
+		if err := Check(line, storedLimits); err != nil {
+			return nil, fmt.Errorf("line %d is not an event: %w", n+1, err)
+		}
 		if err := json.Unmarshal(line, &e); err != nil {
 			return nil, fmt.Errorf("line %d is not an event: %w", n+1, err)
 		}
@@ -188,6 +193,9 @@ func newBundleWalk(heads []BundleHead, keys func(string) (ed25519.PublicKey, boo
 }
 
 func (w *bundleWalk) add(e *Event) error {
+	if e.SessionID == "" {
+		return fmt.Errorf("event %q has no sessionId", e.ID)
+	}
 	var err error
 	if e.SessionID != w.current {
 		if w.seen[e.SessionID] {

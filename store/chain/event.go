@@ -118,6 +118,10 @@ type wireEvent struct {
 	Hash       string          `json:"hash"`
 }
 
+// wireMembers are the members of an event's JSON form.
+var wireMembers = []string{"id", "timestamp", "receivedAt", "keyId", "sessionId", "agentId",
+	"eventType", "severity", "seq", "payload", "metadata", "prevHash", "hash"}
+
 // MarshalJSON writes the event with every stored field, payload and metadata
 // as their stored JCS text and prevHash null at seq 0.
 func (e Event) MarshalJSON() ([]byte, error) {
@@ -144,6 +148,20 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // metadata keep the bytes found, which need not be canonical; [VerifyBundle]
 // canonicalizes them before hashing.
 func (e *Event) UnmarshalJSON(b []byte) error {
+	// Exactly the wire members, matched by exact name: encoding/json would
+	// also take "ID" for "id" and read a missing member as zero.
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return err
+	}
+	for _, name := range wireMembers {
+		if _, ok := members[name]; !ok {
+			return fmt.Errorf("event has no %q member", name)
+		}
+	}
+	if len(members) != len(wireMembers) {
+		return fmt.Errorf("event has members other than %v", wireMembers)
+	}
 	var w wireEvent
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err

@@ -31,11 +31,16 @@ func verifyBundle(bundlePath, keyPath string, asJSON bool, stdout, stderr io.Wri
 	}
 	lookup := func(id string) (ed25519.PublicKey, bool) { k, ok := keys[id]; return k, ok }
 
+	// A JSON bundle is one document; an NDJSON bundle's first line is one.
 	var report *chain.BundleReport
-	if json.Valid(doc) {
+	firstLine, _, _ := bytes.Cut(bytes.TrimSpace(doc), []byte("\n"))
+	switch {
+	case json.Valid(doc):
 		report, err = chain.VerifyBundle(doc, lookup)
-	} else {
+	case json.Valid(firstLine):
 		report, err = chain.VerifyNDJSON(bytes.NewReader(doc), lookup)
+	default:
+		err = errors.New("the bundle is neither a JSON document nor NDJSON: it is damaged or cut short")
 	}
 
 	out := bundleResult{Bundle: bundlePath, BrokenChains: []brokenChain{}}
