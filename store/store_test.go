@@ -229,3 +229,16 @@ func TestScrub_WithholdsBoundValues(t *testing.T) {
 		t.Errorf("scrub changed an error without a bound value")
 	}
 }
+
+func TestVerify_FieldHoldingTheSeparatorIsReported(t *testing.T) {
+	s := openTestStore(t, "")
+	events := mustAppend(t, s, newEvent("s", "custom", `{}`), newEvent("s", "custom", `{}`))
+
+	// Move bytes across a field boundary behind a separator: the joined row
+	// reads the same, but the columns do not.
+	tamper(t, s, `UPDATE events SET key_id = key_id || char(31) || 'x' WHERE seq = 1`)
+	v := mustVerify(t, s, "s")
+	if v.Break == nil || v.Break.Seq != 1 || v.Break.EventID != events[1].ID {
+		t.Errorf("VerifySession = %+v, want a break at seq 1 naming %s", v.Break, events[1].ID)
+	}
+}
