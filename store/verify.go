@@ -72,7 +72,7 @@ func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Ev
 	}
 
 	rows, err := tx.QueryContext(ctx,
-		"SELECT "+packedEvent+" FROM events WHERE session_id = ? ORDER BY seq", id)
+		"SELECT seq, "+packedEvent+" FROM events WHERE session_id = ? ORDER BY seq", id)
 	if err != nil {
 		return result, fmt.Errorf("read chain of session %q: %w", id, err)
 	}
@@ -128,17 +128,19 @@ func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Ev
 // per column, which dominate a walk; one column per row is several times
 // faster. No stored field can hold 0x1F (ids refuse control characters and
 // JCS escapes them), so a row holding more than the 12 separators the
-// query adds was tampered with, and is reported.
+// query adds was tampered with, and is reported; seq is also read on its
+// own, to place such a row.
 const packedEvent = `CAST(id || char(31) || timestamp || char(31) || received_at || char(31) ||
 	key_id || char(31) || session_id || char(31) || agent_id || char(31) || event_type ||
 	char(31) || severity || char(31) || seq || char(31) || payload || char(31) || metadata ||
 	char(31) || COALESCE(prev_hash, '') || char(31) || hash AS BLOB)`
 
-// scanPacked reads a row of packedEvent into e. A row whose fields cannot
-// be told apart gets an empty hash, so that verification reports it.
+// scanPacked reads a row of seq and packedEvent into e. A row whose fields
+// cannot be told apart gets no hash, so that verification reports it.
 func scanPacked(row scanner, e *chain.Event) error {
+	var seq int64
 	var packed []byte
-	if err := row.Scan(&packed); err != nil {
+	if err := row.Scan(&seq, &packed); err != nil {
 		return err
 	}
 	var f [13][]byte
@@ -151,9 +153,8 @@ func scanPacked(row scanner, e *chain.Event) error {
 		f[n] = field
 		n++
 	}
-	seq, err := strconv.ParseInt(string(f[8]), 10, 64)
-	if n != len(f) || err != nil {
-		*e = chain.Event{ID: string(f[0]), SessionID: string(f[4]), Seq: seq}
+	if n != len(f) || string(f[8]) != strconv.FormatInt(seq, 10) {
+		*e = chain.Event{ID: string(f[0]), Seq: seq}
 		return nil
 	}
 	*e = chain.Event{
