@@ -160,10 +160,14 @@ func scanPacked(row scanner, e *chain.Event) error {
 	*e = chain.Event{
 		ID: string(f[0]), Timestamp: string(f[1]), ReceivedAt: string(f[2]), KeyID: string(f[3]),
 		SessionID: string(f[4]), AgentID: string(f[5]), EventType: string(f[6]), Severity: string(f[7]),
-		Seq: seq, Payload: f[9], Metadata: f[10], PrevHash: string(f[11]), Hash: string(f[12]),
+		Seq: seq, Payload: clip(f[9]), Metadata: clip(f[10]), PrevHash: string(f[11]), Hash: string(f[12]),
 	}
 	return nil
 }
+
+// clip caps b's capacity at its length, so that appending to a field can
+// never write over the next one in the shared row buffer.
+func clip(b []byte) []byte { return b[:len(b):len(b)] }
 
 // readChunk is how many events the verifying walk reads at a time.
 const readChunk = 512
