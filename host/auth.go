@@ -81,6 +81,9 @@ func unauthorized(message string) error {
 }
 
 func (a *keyAuth) Authenticate(r *http.Request) (principal, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return principal{}, unauthorized("Send one Authorization header, not several.")
+	}
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return principal{}, unauthorized("This route needs an API key: send Authorization: Bearer als_….")

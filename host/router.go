@@ -77,7 +77,7 @@ func (rt *router) wrap(fn string, route api.Route) httprouter.Handle {
 			}
 		}()
 
-		optional := route.OptionalAuth && r.Header.Get("Authorization") == "" && !rt.open
+		optional := route.OptionalAuth && len(r.Header.Values("Authorization")) == 0 && !rt.open
 		if route.Scope != api.Public && !optional {
 			p, err := rt.auth.Authenticate(r)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -319,11 +320,11 @@ func checkID(s string, maxBytes int) string {
 	if len(s) > maxBytes {
 		return fmt.Sprintf("must be at most %d bytes of UTF-8; got %d", maxBytes, len(s))
 	}
-	// Control characters are ASCII, and bytes of multi-byte UTF-8
-	// sequences are all >= 0x80, so a byte scan finds exactly them.
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			return fmt.Sprintf("must not contain control characters; found U+%04X at byte %d", c, i)
+	// C0, DEL and the C1 range (U+0080-U+009F, which some terminals obey
+	// as escapes) are all refused.
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("must not contain control characters; found U+%04X at byte %d", r, i)
 		}
 	}
 	return ""

@@ -260,7 +260,7 @@ func (s *Store) insertBatch(ctx context.Context, conn *sql.Conn, events []chain.
 			return fmt.Errorf("encode tags: %w", err)
 		}
 		if _, err := conn.ExecContext(ctx, upsertSession,
-			sess.ID, sess.AgentID, nullable(sess.AgentName), sess.Status, sess.StartedAt,
+			sess.ID, sess.AgentID, textArg(sess.AgentName), sess.Status, sess.StartedAt,
 			nullable(sess.EndedAt), sess.CreatedAt, sess.UpdatedAt, sess.LastTimestamp,
 			sess.EventCount, sess.ToolCallCount, sess.ErrorCount, sess.costTrackedUSD,
 			sess.hasCostTracked, sess.llmCostUSD, string(tags), sess.LastHash,
@@ -307,6 +307,18 @@ func (s *Session) tagsOrEmpty() []string {
 		return []string{}
 	}
 	return s.Tags
+}
+
+// textArg binds client text that may hold a NUL (which would end a C
+// string) as a BLOB, so that it is stored whole; "" is SQL NULL.
+func textArg(s string) any {
+	if s == "" {
+		return nil
+	}
+	if !bindable(s) {
+		return []byte(s)
+	}
+	return s
 }
 
 // nullable maps "" to SQL NULL.

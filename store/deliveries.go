@@ -34,6 +34,9 @@ func (s *Store) AppendDelivery(ctx context.Context, events []chain.Event, d Deli
 // Delivery returns the recorded delivery, or [ErrNotFound].
 func (s *Store) Delivery(ctx context.Context, source, deliveryID string) (Delivery, error) {
 	d := Delivery{Source: source, DeliveryID: deliveryID}
+	if !bindable(source) || !bindable(deliveryID) {
+		return d, ErrNotFound
+	}
 	err := s.db.QueryRowContext(ctx, `SELECT CAST(event_id AS BLOB), CAST(event_type AS BLOB),
 		CAST(session_id AS BLOB), CAST(received_at AS BLOB)
 		FROM webhook_deliveries WHERE source = ? AND delivery_id = ?`, source, deliveryID).

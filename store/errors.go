@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // scrub removes bound values from a go-libsql error. Its bind failures quote
@@ -23,6 +24,14 @@ func scrub(err error) error {
 		rest = msg[end:]
 	}
 	return errors.New(msg[:start] + " (value withheld)" + rest)
+}
+
+// bindable reports whether go-libsql can bind s as it is: it passes text
+// through C strings, which end at a NUL, and refuses invalid UTF-8. A
+// lookup by an unbindable value matches nothing, instead of matching what
+// precedes the NUL.
+func bindable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 func encodeB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -31,6 +31,9 @@ func (s *Store) AppendIdempotent(ctx context.Context, events []chain.Event, idem
 // Replay returns the request hash recorded for the caller's key and the
 // events that request stored, in input order, or [ErrNotFound].
 func (s *Store) Replay(ctx context.Context, caller, key string) (string, []chain.Event, error) {
+	if !bindable(caller) || !bindable(key) {
+		return "", nil, ErrNotFound
+	}
 	var hash, ids string
 	err := s.db.QueryRowContext(ctx, `SELECT CAST(request_hash AS BLOB), event_ids
 		FROM idempotency_keys WHERE caller = ? AND idem_key = ?`, caller, key).Scan(&hash, &ids)

@@ -113,6 +113,9 @@ func (s *Store) CountKeys(ctx context.Context) (int, error) {
 // RevokeKey marks the key revoked at the given time, or returns
 // [ErrNotFound]. Revoking a revoked key keeps its first revocation time.
 func (s *Store) RevokeKey(ctx context.Context, id, at string) error {
+	if !bindable(id) {
+		return ErrNotFound
+	}
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, at, id)
 	if err != nil {

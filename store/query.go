@@ -93,10 +93,18 @@ func (w *where) in(column string, values []string) {
 	if len(values) == 0 {
 		return
 	}
-	w.conds = append(w.conds, column+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")+")")
+	var args []any
 	for _, v := range values {
-		w.args = append(w.args, v)
+		if bindable(v) {
+			args = append(args, v)
+		}
 	}
+	if len(args) == 0 {
+		w.conds = append(w.conds, "0") // only values nothing can hold
+		return
+	}
+	w.conds = append(w.conds, column+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")")
+	w.args = append(w.args, args...)
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -131,7 +139,10 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]chain.Event, i
 	if f.To != "" {
 		w.add("timestamp <= ?", f.To)
 	}
-	if f.Search != "" {
+	switch {
+	case f.Search != "" && !bindable(f.Search):
+		w.add("0")
+	case f.Search != "":
 		w.add(`payload LIKE ? ESCAPE '\'`, "%"+likeEscape(f.Search)+"%")
 	}
 
@@ -177,6 +188,9 @@ func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]c
 // Event returns the event with the given id, or [ErrNotFound].
 func (s *Store) Event(ctx context.Context, id string) (chain.Event, error) {
 	var e chain.Event
+	if !bindable(id) {
+		return e, ErrNotFound
+	}
 	err := scanEvent(s.db.QueryRowContext(ctx,
 		"SELECT "+eventColumns+" FROM events WHERE id = ?", id), &e)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -190,6 +204,9 @@ func (s *Store) Event(ctx context.Context, id string) (chain.Event, error) {
 
 // Session returns the session's summary and head, or [ErrNotFound].
 func (s *Store) Session(ctx context.Context, id string) (Session, error) {
+	if !bindable(id) {
+		return Session{}, ErrNotFound
+	}
 	sess, err := scanSession(s.db.QueryRowContext(ctx, selectSession+" WHERE session_id = ?", id))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return sess, fmt.Errorf("read session: %w", err)

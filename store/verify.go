@@ -59,6 +59,9 @@ func (s *Store) Timeline(ctx context.Context, id string) ([]chain.Event, Verific
 // non-nil); visit must copy what it keeps.
 func (s *Store) walkSession(ctx context.Context, id string, visit func(*chain.Event) error) (Verification, error) {
 	result := Verification{SessionID: id}
+	if !bindable(id) {
+		return result, ErrNotFound
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return result, fmt.Errorf("begin read: %w", err)

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
@@ -105,8 +106,8 @@ func CheckRequest(name string, scopes, agents []string) (string, []string, error
 	if name == "" {
 		name = "Unnamed Key"
 	}
-	if len(name) > 200 || !utf8.ValidString(name) {
-		return "", nil, api.BadRequest("name must be at most 200 bytes of text.")
+	if len(name) > 200 || !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+		return "", nil, api.BadRequest("name must be at most 200 bytes of text without control characters.")
 	}
 	if scopes == nil {
 		scopes = []string{string(api.ScopeAll)}
@@ -120,8 +121,8 @@ func CheckRequest(name string, scopes, agents []string) (string, []string, error
 		}
 	}
 	for _, a := range agents {
-		if a == "" || len(a) > 256 {
-			return "", nil, api.BadRequest("each agent id must be 1 to 256 bytes.")
+		if a == "" || len(a) > 256 || !utf8.ValidString(a) || strings.ContainsFunc(a, unicode.IsControl) {
+			return "", nil, api.BadRequest("each agent id must be 1 to 256 bytes of text without control characters.")
 		}
 	}
 	return name, scopes, nil
@@ -179,12 +180,14 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD and ignore what
+	// follows the object; refuse both.
 	var req createRequest
 	if len(bytes.TrimSpace(body)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return api.BadRequest(`The body must be {"name"?: string, "scopes"?: [string], "agents"?: [string]}.`)
+		if !utf8.Valid(body) || dec.Decode(&req) != nil || dec.Decode(new(json.RawMessage)) != io.EOF {
+			return api.BadRequest(`The body must be one JSON object {"name"?: string, "scopes"?: [string], "agents"?: [string]}.`)
 		}
 	}
 	name := ""

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -124,8 +125,8 @@ func (h *handler) ingest(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	deliveryID := r.Header.Get("X-Webhook-Id")
-	if len(deliveryID) > 256 {
-		return api.BadRequest("X-Webhook-Id must be at most 256 bytes.")
+	if len(deliveryID) > 256 || strings.ContainsFunc(deliveryID, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return api.BadRequest("X-Webhook-Id must be at most 256 visible ASCII characters.")
 	}
 	if deliveryID == "" {
 		stored, err := h.cfg.Writer.WriteDelivery(r.Context(), caller, event, source, "")
