@@ -13,7 +13,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export CGO_ENABLED := 1
 
-.PHONY: build run test e2e lint clean
+.PHONY: build run test e2e crash fuzz lint clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./host/cmd/agentlens
@@ -26,6 +26,30 @@ test:
 
 e2e: build
 	$(GO) run ./e2e --bin ./$(BIN)
+
+crash: build
+	$(GO) run ./crash --bin ./$(BIN)
+
+# Every fuzz target for FUZZTIME each (CI runs a short bounded time; run
+# longer by hand, e.g. make fuzz FUZZTIME=5m).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./store/chain:FuzzCanonical ./store/chain:FuzzHashInput ./store/chain:FuzzVerify \
+	./schemas:FuzzDecodeBatch ./functions/webhook:FuzzVerifySignature ./functions/webhook:FuzzReadSource
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg || exit 1; \
+	done
+
+# Performance table of the performance issue (< 5 min); bench-large (optional,
+# not in CI) compares ingest into an empty database with 1M events stored.
+.PHONY: bench bench-large
+bench: build
+	$(GO) run ./bench --bin ./$(BIN)
+
+bench-large: build
+	$(GO) run ./bench --bin ./$(BIN) --large
 
 lint:
 	$(GO) run $(GOFUMPT) -l -w .
