@@ -20,7 +20,7 @@ func smallDisk(t *testing.T, size string) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Skipf("a full disk is simulated with a small tmpfs, which cannot be mounted here: %v: %s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() }) // lazy: the file may close late
 	return dir
 }
 

@@ -3,14 +3,6 @@ package chain
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"io"
-	"math"
-	"math/big"
-	"strconv"
-
-	"github.com/go-json-experiment/json/jsontext"
-	"github.com/gowebpki/jcs"
 )
 
 // Limits bound the JSON that [Check] and [Limits.Canonicalize] accept.
@@ -52,80 +44,15 @@ func (e *InputError) Error() string { return e.Reason }
 
 // Check reports whether raw is one JSON value that canonicalizes without
 // loss and within lim: well formed, no duplicate object keys, valid UTF-8
-// without lone surrogates, nesting and object sizes within lim, and every
-// number a double can hold (integers within ±2^53, no overflow). It returns
-// an [*InputError] otherwise.
+// without lone surrogates, nesting and object sizes within lim (and never
+// deeper than 10000 levels), and every number a double can hold (integers
+// within ±2^53, no overflow). It returns an [*InputError] otherwise. It is
+// safe for concurrent use.
 func Check(raw []byte, lim Limits) error {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw))
-	values := 0
-	for {
-		tok, err := dec.ReadToken()
-		if errors.Is(err, io.EOF) {
-			if values == 0 {
-				return &InputError{Reason: "invalid JSON: unexpected end of input"}
-			}
-			return nil
-		}
-		if err != nil {
-			return &InputError{Reason: "invalid JSON: " + describeSyntaxError(err)}
-		}
-		if dec.StackDepth() == 0 {
-			if values++; values > 1 {
-				return &InputError{Reason: fmt.Sprintf(
-					"invalid JSON: more than one value (the second ends at byte %d)", dec.InputOffset())}
-			}
-		}
-		if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n > 2*int64(lim.MaxKeys) {
-			return &InputError{Reason: fmt.Sprintf("a JSON object has more than %d members", lim.MaxKeys)}
-		}
-		switch tok.Kind() {
-		case '{', '[':
-			if dec.StackDepth() > lim.MaxDepth {
-				return &InputError{Reason: fmt.Sprintf(
-					"JSON nests deeper than %d levels", lim.MaxDepth)}
-			}
-		case '0':
-			if err := checkNumber(tok.String()); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// checkNumber refuses numbers that would change when read as a double.
-func checkNumber(lit string) error {
-	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil || math.IsInf(f, 0) {
-		return &InputError{Reason: fmt.Sprintf("number %s is outside the range of a double", clip(lit))}
-	}
-	a := math.Abs(f)
-	if a < maxSafeInteger || a >= 1e21 {
-		// Below 2^53 every integer is exact; from 1e21 on, JCS writes an
-		// exponent, which reads back as the same double.
-		return nil
-	}
-	// In between, JCS writes plain digits. Beyond 2^53 they would be an
-	// integer that no longer means what was sent, and at 2^53 itself the
-	// literal must be exactly 2^53 (9007199254740993.0 rounds to it).
-	if a == maxSafeInteger {
-		if exact, ok := new(big.Rat).SetString(lit); ok && exact.Cmp(new(big.Rat).SetFloat64(f)) == 0 {
-			return nil
-		}
-	}
-	return &InputError{Reason: fmt.Sprintf(
-		"number %s is an integer beyond ±2^53 and cannot be stored exactly; send it as a string", clip(lit))}
-}
-
-// describeSyntaxError shortens a jsontext error to its cause and offset.
-func describeSyntaxError(err error) string {
-	var se *jsontext.SyntacticError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%v at byte %d", se.Err, se.ByteOffset)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of input"
-	}
-	return err.Error()
+	s := getScanner(raw, lim, false)
+	err := s.canonical()
+	putScanner(s)
+	return err
 }
 
 // clip keeps an echoed literal short.
@@ -145,17 +72,17 @@ func CanonicalObject(raw []byte, what string) ([]byte, error) {
 	return DefaultLimits.CanonicalObject(raw, what)
 }
 
-// Canonicalize returns the RFC 8785 (JCS) form of raw after [Check] with l.
-// Canonicalizing canonical text returns the same bytes.
+// Canonicalize returns the RFC 8785 (JCS) form of raw if [Check] with l
+// accepts it, else the [*InputError] Check returns. Canonicalizing
+// canonical text returns the same bytes. The result is newly allocated. It
+// is safe for concurrent use.
 func (l Limits) Canonicalize(raw []byte) ([]byte, error) {
-	if err := Check(raw, l); err != nil {
+	s := getScanner(raw, l, false)
+	defer putScanner(s)
+	if err := s.canonical(); err != nil {
 		return nil, err
 	}
-	out, err := jcs.Transform(raw)
-	if err != nil {
-		return nil, &InputError{Reason: "invalid JSON: " + err.Error()}
-	}
-	return out, nil
+	return s.result(), nil
 }
 
 // CanonicalObject is [Limits.Canonicalize] for values that must be JSON
@@ -173,6 +100,20 @@ func (l Limits) CanonicalObject(raw []byte, what string) ([]byte, error) {
 		return nil, &InputError{Reason: what + " must be a JSON object"}
 	}
 	return out, nil
+}
+
+// IsCanonical reports whether text is exactly the RFC 8785 (JCS) form of
+// one JSON value, as [Limits.Canonicalize] writes it under the limits of
+// verification: whatever was accepted under any configuration (nesting up
+// to 10000 levels, up to 2^30 members in an object). It is what verification asks of
+// stored payloads and metadata, and costs less than canonicalizing: it
+// allocates nothing and stops at the first difference. It is safe for
+// concurrent use.
+func IsCanonical(text []byte) bool {
+	s := getScanner(text, storedLimits, true)
+	ok := s.canonical() == nil && bytes.Equal(s.out, text)
+	putScanner(s)
+	return ok
 }
 
 // appendString appends s as a JCS string: only the quote, the backslash and

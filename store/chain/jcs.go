@@ -62,10 +62,11 @@ type frame struct {
 type member struct {
 	start, end int // span in out, from the name's quote to the value's end
 	at         int // offset of the name in the input, for errors
-	keyOff     int // unescaped name: in[keyOff:keyOff+keyLen], or names[…]
-	keyLen     int // when escaped
-	escaped    bool
-	firstObj   int // index in objs of the first object the value may hold
+	// The name unescaped is in[keyOff:keyOff+keyLen], or names[…] if the
+	// name had escapes.
+	keyOff, keyLen int
+	escaped        bool
+	firstObj       int // index in objs of the first object the value may hold
 }
 
 // object is an object's place in out and, when its members were out of

@@ -99,7 +99,7 @@ func referenceSyntaxError(err error) string {
 		return fmt.Sprintf("%v at byte %d", se.Err, se.ByteOffset)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected EOF"
+		return "unexpected end of input"
 	}
 	return err.Error()
 }
