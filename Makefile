@@ -13,21 +13,24 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 export CGO_ENABLED := 1
 
-.PHONY: build run test e2e crash fuzz lint clean
+.PHONY: build plugins run test e2e crash fuzz lint clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./host/cmd/agentlens
 
-run: build
+# make plugins: the built-in pii plugin and the WebAssembly text examples.
+include plugins/Makefile.inc
+
+run: build plugins
 	./$(BIN) serve
 
 test:
 	$(GO) test -race ./...
 
-e2e: build
+e2e: build plugins
 	$(GO) run ./e2e --bin ./$(BIN)
 
-crash: build
+crash: build plugins
 	$(GO) run ./crash --bin ./$(BIN)
 
 # Every fuzz target for FUZZTIME each (CI runs a short bounded time; run
@@ -45,10 +48,10 @@ fuzz:
 # Performance table of the performance issue (< 5 min); bench-large (optional,
 # not in CI) compares ingest into an empty database with 1M events stored.
 .PHONY: bench bench-large
-bench: build
+bench: build plugins
 	$(GO) run ./bench --bin ./$(BIN)
 
-bench-large: build
+bench-large: build plugins
 	$(GO) run ./bench --bin ./$(BIN) --large
 
 lint:

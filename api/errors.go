@@ -7,14 +7,15 @@ import (
 
 // Error is a failure a client can act on. Message is one sentence written
 // for a person; it never carries internal error text. Details lists the
-// individual problems (one per invalid field, say). EventIndex and Plugin
-// locate the fault in a batch where they apply.
+// individual problems (one per invalid field, say). EventIndex, Plugin and
+// Reason locate and explain the fault in a batch where they apply.
 type Error struct {
 	Status     int
 	Message    string
 	Details    []string
 	EventIndex *int
 	Plugin     string
+	Reason     string // a plugin's own words on why it refused an event
 }
 
 func (e *Error) Error() string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -82,8 +83,14 @@ func (r *runner) runConformance(ctx context.Context) {
 		"--url", r.api.base,
 		"--db", r.dbPath,
 		"--fixtures", r.opts.fixtures,
+		"--redaction",
 		"--only", conformanceGroups,
 	)
+	r.conformance(ctx, name, cmd)
+}
+
+// conformance runs one invocation of the suite and reports it as name.
+func (r *runner) conformance(ctx context.Context, name string, cmd *exec.Cmd) {
 	cmd.Dir = filepath.Dir(r.opts.conformance)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -107,4 +114,47 @@ func (r *runner) runConformance(ctx context.Context) {
 		return
 	}
 	r.report.pass(name, last)
+}
+
+// runAuthConformance starts a second server with authentication on and the
+// three webhook secrets set, and runs the groups that need them with the
+// admin key the server wrote at its first start.
+func (r *runner) runAuthConformance(ctx context.Context, tmp string) {
+	const name = "conformance/auth"
+	if r.opts.conformance == "" {
+		return
+	}
+	dir := filepath.Join(tmp, "auth")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		r.report.fail(name, "a directory for the second server", err.Error())
+		return
+	}
+	secrets := []string{"ag-e2e-secret", "fb-e2e-secret", "gen-e2e-secret"}
+	dbPath := filepath.Join(dir, "agentlens.db")
+	srv, err := startServer(r.opts.bin, r.opts.config, dir, dbPath,
+		"AGENTGATE_WEBHOOK_SECRET="+secrets[0], "FORMBRIDGE_WEBHOOK_SECRET="+secrets[1],
+		"GENERIC_WEBHOOK_SECRET="+secrets[2])
+	if err != nil {
+		r.report.fail(name, "a second server with auth on", err.Error())
+		return
+	}
+	defer srv.kill()
+	if err := srv.waitHealthy(ctx, newAPI(srv.url), 15*time.Second); err != nil {
+		r.report.fail(name, "the second server healthy", err.Error())
+		return
+	}
+	key, err := os.ReadFile(filepath.Join(dir, "agentlens-admin.key"))
+	if err != nil {
+		r.report.fail(name, "the admin key file written at first start", err.Error())
+		return
+	}
+	fmt.Fprintf(r.report.out, "# conformance with auth on: --only %s\n", authGroups)
+
+	ctx, cancel := context.WithTimeout(ctx, conformanceTimeout)
+	defer cancel()
+	r.conformance(ctx, name, exec.CommandContext(ctx, "python3", r.opts.conformance,
+		"--url", srv.url, "--db", dbPath, "--key", strings.TrimSpace(string(key)),
+		"--agentgate-secret", secrets[0], "--formbridge-secret", secrets[1], "--generic-secret", secrets[2],
+		"--only", authGroups,
+	))
 }

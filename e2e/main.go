@@ -41,7 +41,11 @@ import (
 )
 
 // conformanceGroups are the conformance suite's groups run against the server.
-const conformanceGroups = "health,ingest,query,chain,verify,tamper,concurrency,fixtures"
+const conformanceGroups = "health,ingest,query,chain,verify,tamper,concurrency,fixtures,evidence,redaction"
+
+// authGroups are the groups run against a second server with authentication
+// on and every webhook secret set.
+const authGroups = "keys,auth,cors,webhook,evidence"
 
 // options are the command-line settings, with paths made absolute.
 type options struct {
@@ -117,6 +121,7 @@ func run(args []string, out io.Writer) int {
 			r.tamper,
 			r.verifyOffline,
 			r.runConformance,
+			func(ctx context.Context) { r.runAuthConformance(ctx, tmp) },
 		}
 		for _, phase := range phases {
 			phase(ctx)

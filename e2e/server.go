@@ -37,10 +37,11 @@ type server struct {
 	waitErr error         // the result of Wait, set before exited is closed
 }
 
-// startServer starts `bin serve` on a free port of 127.0.0.1 with auth
-// disabled, the given configuration file and database, and dir as its working
-// directory. Its output goes to a log tail, not to the terminal.
-func startServer(bin, config, dir, dbPath string) (*server, error) {
+// startServer starts `bin serve` on a free port of 127.0.0.1 with the given
+// configuration file and database, dir as its working directory, and the
+// settings in extra (auth disabled when extra is empty). Its output goes to
+// a log tail, not to the terminal.
+func startServer(bin, config, dir, dbPath string, extra ...string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -51,8 +52,11 @@ func startServer(bin, config, dir, dbPath string) (*server, error) {
 			env = append(env, kv)
 		}
 	}
+	if len(extra) == 0 {
+		extra = []string{"AUTH_DISABLED=true"}
+	}
+	env = append(env, extra...)
 	env = append(env,
-		"AUTH_DISABLED=true",
 		"HOST=127.0.0.1",
 		"PORT="+strconv.Itoa(port),
 		"DB_PATH="+dbPath,

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -37,6 +38,13 @@ type Config struct {
 	Ingest    IngestConfig    `toml:"ingest"`
 	Log       LogConfig       `toml:"log"`
 	Retention RetentionConfig `toml:"retention"`
+
+	// Plugins are the redaction plugins, run in this order on every event
+	// they select before it is hashed ([[plugins]] tables).
+	Plugins []PluginConfig `toml:"plugins"`
+
+	// PluginRuntime configures what all plugins share ([plugin_runtime]).
+	PluginRuntime PluginRuntimeConfig `toml:"plugin_runtime"`
 
 	// Secrets come from the environment only: no TOML key sets them, and
 	// [Config.LogValue] shows each one only as set or unset.
@@ -144,6 +152,42 @@ type RetentionConfig struct {
 	// Days is how long events are kept; older chain prefixes are anchored and
 	// removed hourly. 0 keeps events forever. Default 0; environment RETENTION_DAYS.
 	Days int `toml:"days" env:"RETENTION_DAYS"`
+}
+
+// PluginConfig is one redaction plugin ([[plugins]] in agentlens.toml).
+type PluginConfig struct {
+	// Name identifies the plugin in errors and in the redaction records of
+	// the events it changes. Required, unique.
+	Name string `toml:"name"`
+
+	// Path is the WebAssembly module; a relative path is relative to the
+	// directory of the configuration file. Required.
+	Path string `toml:"path"`
+
+	// EventTypes selects the events the plugin runs on; empty means all.
+	EventTypes []string `toml:"event_types"`
+
+	// Timeout bounds one call on one event. Default 100ms.
+	Timeout time.Duration `toml:"timeout"`
+
+	// MemoryLimit caps the plugin's memory, in bytes. Default 64 MiB.
+	MemoryLimit int64 `toml:"memory_limit"`
+
+	// DebugOutput sends the plugin's stdout and stderr, size-capped, to the
+	// debug log; off, they are discarded, since a plugin may print what it
+	// redacts. Default false.
+	DebugOutput bool `toml:"debug_output"`
+
+	// Config is handed to the plugin's init as JSON.
+	Config map[string]any `toml:"config"`
+}
+
+// PluginRuntimeConfig is what all plugins share ([plugin_runtime]).
+type PluginRuntimeConfig struct {
+	// CacheDir keeps compiled plugins between starts, which cuts a Go-built
+	// plugin's start from about a second to milliseconds. Default "" means
+	// a directory named .agentlens-plugin-cache next to the database.
+	CacheDir string `toml:"cache_dir"`
 }
 
 // Secrets are read from the environment only, never from agentlens.toml, and
@@ -286,6 +330,12 @@ func loadConfigFile(cfg *Config, flagPath string, lookup func(string) (string, b
 	if err := ParseConfigTOML(f, cfg); err != nil {
 		return prefixErrors(path, err)
 	}
+	// Plugin paths are relative to the file that names them.
+	for i := range cfg.Plugins {
+		if p := cfg.Plugins[i].Path; p != "" && !filepath.IsAbs(p) {
+			cfg.Plugins[i].Path = filepath.Join(filepath.Dir(path), p)
+		}
+	}
 	return nil
 }
 
@@ -327,6 +377,8 @@ func ParseConfigTOML(r io.Reader, cfg *Config) error {
 		name := key.String()
 		typ, ok := known[name]
 		switch {
+		case underMap(known, key):
+			// A free-form table, such as a plugin's config.
 		case !ok && len(key) > 1 && !isKnown(known, key[:len(key)-1]):
 			// The parent table is unknown and already reported.
 		case !ok && looksSecret(key[len(key)-1]):
@@ -358,13 +410,36 @@ func tomlKeys() map[string]reflect.Type {
 			}
 			key := prefix + name
 			keys[key] = f.Type
-			if f.Type.Kind() == reflect.Struct {
+			switch {
+			case f.Type.Kind() == reflect.Struct:
 				walk(key+".", f.Type)
+			case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+				walk(key+".", f.Type.Elem()) // an array of tables
 			}
 		}
 	}
 	walk("", reflect.TypeFor[Config]())
 	return keys
+}
+
+// pluginNames lists the configured plugins for the log; their config
+// tables are not logged.
+func pluginNames(plugins []PluginConfig) []string {
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// underMap reports whether key lies inside a table that decodes into a map.
+func underMap(known map[string]reflect.Type, key toml.Key) bool {
+	for i := 1; i < len(key); i++ {
+		if t, ok := known[key[:i].String()]; ok && t.Kind() == reflect.Map {
+			return true
+		}
+	}
+	return false
 }
 
 func isKnown(known map[string]reflect.Type, key toml.Key) bool {
@@ -535,6 +610,17 @@ func (c Config) Validate() error {
 
 	check(c.Retention.Days >= 0, "retention.days: %d is negative", c.Retention.Days)
 
+	names := map[string]bool{}
+	for i, p := range c.Plugins {
+		key := fmt.Sprintf("plugins[%d]", i)
+		check(p.Name != "", "%s.name: must not be empty", key)
+		check(!names[p.Name], "%s.name: %q is used by an earlier plugin", key, p.Name)
+		names[p.Name] = true
+		check(p.Path != "", "%s.path: must not be empty", key)
+		check(p.Timeout >= 0, "%s.timeout: %s is negative", key, p.Timeout)
+		check(p.MemoryLimit >= 0, "%s.memory_limit: %d is negative", key, p.MemoryLimit)
+	}
+
 	return errors.Join(errs...)
 }
 
@@ -638,6 +724,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Group("retention",
 			slog.Int("days", c.Retention.Days),
 		),
+		slog.Any("plugins", pluginNames(c.Plugins)),
+		slog.String("plugin_cache_dir", c.PluginRuntime.CacheDir),
 		// Resolved here rather than left to the handler, so that a handler which
 		// does not resolve nested LogValuers still cannot print a secret.
 		slog.Attr{Key: "secrets", Value: c.Secrets.LogValue()},

@@ -54,8 +54,17 @@ func TestShippedConfig_IsDefault(t *testing.T) {
 	if err := ParseConfigTOML(f, &got); err != nil {
 		t.Fatalf("ParseConfigTOML(../agentlens.toml) = %v", err)
 	}
-	if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseConfigTOML(../agentlens.toml) =\n%+v\nwant DefaultConfig()\n%+v", got, want)
+	// The one thing it adds to the defaults is the built-in pii plugin.
+	want := DefaultConfig()
+	want.Plugins = []PluginConfig{{
+		Name: "pii", Path: "bin/plugins/pii.wasm",
+		EventTypes:  []string{"llm_call", "llm_response", "tool_call", "tool_response", "tool_error"},
+		Timeout:     100 * time.Millisecond,
+		MemoryLimit: 64 << 20,
+		Config:      map[string]any{},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseConfigTOML(../agentlens.toml) =\n%+v\nwant DefaultConfig() with pii\n%+v", got, want)
 	}
 }
 

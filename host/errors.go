@@ -16,6 +16,7 @@ type errorBody struct {
 	Details    []string `json:"details,omitempty"`
 	Plugin     string   `json:"plugin,omitempty"`
 	EventIndex *int     `json:"eventIndex,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
 }
 
 // writeError answers a request whose handler failed; it is the one place
@@ -33,7 +34,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, route 
 		status = apiErr.Status
 		message = errorBody{
 			Error: apiErr.Message, Details: apiErr.Details,
-			Plugin: apiErr.Plugin, EventIndex: apiErr.EventIndex,
+			Plugin: apiErr.Plugin, EventIndex: apiErr.EventIndex, Reason: apiErr.Reason,
 		}
 	case errors.As(err, &tooBig):
 		status = http.StatusRequestEntityTooLarge

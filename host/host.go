@@ -34,6 +34,7 @@ type Host struct {
 	store   *store.Store
 	usage   *usageRecorder
 	metrics *metrics
+	plugins *pluginSet
 	signer  *chain.Signer
 	handler http.Handler
 }
@@ -48,7 +49,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
 		return nil, err
 	}
 	m.watchDatabase(st)
-	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder(), metrics: m}
+	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder(), metrics: m, plugins: &pluginSet{}}
+	if err := h.startPlugins(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if h.signer, err = LoadSigner(ctx, st, cfg.Secrets.SigningKey); err != nil {
 		st.Close()
 		return nil, err
@@ -80,6 +85,7 @@ func (h *Host) wire() error {
 		maxPayloadBytes:  h.cfg.Ingest.MaxPayloadBytes,
 		maxMetadataBytes: h.cfg.Ingest.MaxMetadataBytes,
 		limits:           limits,
+		plugins:          h.plugins,
 		now:              time.Now,
 		onBatch:          h.metrics.observeBatch,
 	}
@@ -134,8 +140,25 @@ func (h *Host) limits() chain.Limits {
 // Handler returns the service's HTTP handler.
 func (h *Host) Handler() http.Handler { return h.handler }
 
-// Close closes the store, committing any batch still queued.
-func (h *Host) Close() error { return h.store.Close() }
+// startPlugins compiles the configured plugins; the service does not start
+// without them.
+func (h *Host) startPlugins(ctx context.Context) error {
+	if err := pluginFileExists(h.cfg); err != nil {
+		return err
+	}
+	c, err := loadPlugins(ctx, h.cfg, h.log)
+	if err != nil {
+		return err
+	}
+	return h.plugins.swap(ctx, c)
+}
+
+// Close stops the plugins and closes the store, committing any batch still
+// queued.
+func (h *Host) Close() error {
+	pluginErr := h.plugins.swap(context.Background(), nil)
+	return errors.Join(pluginErr, h.store.Close())
+}
 
 // Run serves on the configured address until ctx is done, then shuts down
 // gracefully: in-flight requests finish (within server.shutdown_timeout),

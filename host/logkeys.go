@@ -21,4 +21,5 @@ const (
 	keyReason       = "reason"
 	keyCutoff       = "cutoff"
 	keyTask         = "task"
+	keyPlugins      = "plugins"
 )

@@ -30,6 +30,7 @@ type writer struct {
 	maxPayloadBytes  int
 	maxMetadataBytes int
 	limits           chain.Limits
+	plugins          *pluginSet
 	now              func() time.Time
 	onBatch          func(events int) // called after each stored batch
 }
@@ -39,7 +40,7 @@ type writer struct {
 // with a 400 *api.Error naming the event's index; an event of an agent the
 // caller's key is not bound to fails it with 403.
 func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Event) ([]chain.Event, error) {
-	events, err := w.prepareBatch(caller, in)
+	events, err := w.prepareBatch(ctx, caller, in)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func (w *writer) Write(ctx context.Context, caller api.Caller, in []schemas.Even
 func (w *writer) WriteIdempotent(ctx context.Context, caller api.Caller, in []schemas.Event,
 	key, requestHash string,
 ) ([]chain.Event, error) {
-	events, err := w.prepareBatch(caller, in)
+	events, err := w.prepareBatch(ctx, caller, in)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +73,7 @@ func (w *writer) WriteIdempotent(ctx context.Context, caller api.Caller, in []sc
 func (w *writer) WriteDelivery(ctx context.Context, caller api.Caller, in schemas.Event,
 	source, deliveryID string,
 ) (chain.Event, error) {
-	events, err := w.prepareBatch(caller, []schemas.Event{in})
+	events, err := w.prepareBatch(ctx, caller, []schemas.Event{in})
 	if err != nil {
 		return chain.Event{}, err
 	}
@@ -89,7 +90,7 @@ func (w *writer) WriteDelivery(ctx context.Context, caller api.Caller, in schema
 }
 
 // prepareBatch runs every step of the write path before the appender.
-func (w *writer) prepareBatch(caller api.Caller, in []schemas.Event) ([]chain.Event, error) {
+func (w *writer) prepareBatch(ctx context.Context, caller api.Caller, in []schemas.Event) ([]chain.Event, error) {
 	now := w.now()
 	receivedAt := chain.FormatTime(now)
 	events := make([]chain.Event, len(in))
@@ -109,8 +110,11 @@ func (w *writer) prepareBatch(caller api.Caller, in []schemas.Event) ([]chain.Ev
 		events[i] = e
 	}
 
-	// TODO: the plugin chain (redaction, fail closed) runs here, between
-	// defaults and truncation, once the plugin runtime exists.
+	// Redaction runs on the canonical payload, before truncation and hashing:
+	// nothing unredacted is ever stored, not even in a preview.
+	if err := w.plugins.apply(ctx, events); err != nil {
+		return nil, err
+	}
 	for i := range events {
 		events[i].Payload, _ = chain.Truncate(events[i].Payload, w.maxPayloadBytes)
 	}

@@ -7,6 +7,8 @@
 //	                                          verify an exported bundle offline
 //	agentlens backup --out FILE [--db FILE]   copy the live database consistently
 //	agentlens retention run [--days N]        delete expired chain prefixes behind signed anchors
+//	agentlens plugin test --plugin FILE --event FILE [--config FILE]
+//	                                          run a redaction plugin once, for its author
 //	agentlens keys create|list|revoke …       manage API keys in the database file
 //	agentlens version                         print the version
 //
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return backupCmd(ctx, args, stdout, stderr)
 	case "retention":
 		return retentionCmd(ctx, args, stdout, stderr)
+	case "plugin":
+		return pluginCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -74,6 +78,8 @@ const usage = `usage:
                                                   verify an exported bundle with no server
   agentlens backup --out FILE [--db FILE]         copy the live database (VACUUM INTO)
   agentlens retention run [--days N] [--db FILE]  delete expired chain prefixes behind signed anchors
+  agentlens plugin test --plugin FILE --event FILE [--config FILE]
+                                                  run a redaction plugin once (for plugin authors)
   agentlens keys create|list|revoke ...           manage API keys (see agentlens keys)
   agentlens version                               print the version
 `

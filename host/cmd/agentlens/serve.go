@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/agentlens/agentlens-go/host"
 )
@@ -37,6 +39,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("start failed", slog.Any("error", err))
 		return exitFailed
 	}
+
+	// SIGHUP reloads the plugin set from the configuration as it is now.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			next, err := host.LoadConfig(args, os.LookupEnv)
+			if err == nil {
+				err = h.ReloadPlugins(ctx, next)
+			}
+			if err != nil {
+				log.Error("plugin reload failed; the running plugins stay", slog.Any("error", err))
+			}
+		}
+	}()
+
 	if err := h.Run(ctx, nil); err != nil {
 		log.Error("server stopped with an error", slog.Any("error", err))
 		return exitFailed
