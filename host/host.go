@@ -146,7 +146,7 @@ func (h *Host) startPlugins(ctx context.Context) error {
 	if err := pluginFileExists(h.cfg); err != nil {
 		return err
 	}
-	c, err := loadPlugins(ctx, h.cfg, h.log)
+	c, err := loadPlugins(ctx, h.cfg, h.log, h.metrics)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,8 @@ type metrics struct {
 	commitFailures prometheus.Counter
 	verifyRuns     prometheus.Counter
 	chainBreaks    prometheus.Counter
+	pluginSeconds  *prometheus.HistogramVec // plugin
+	pluginFailures *prometheus.CounterVec   // plugin
 }
 
 func newMetrics() *metrics {
@@ -64,10 +66,17 @@ func newMetrics() *metrics {
 		chainBreaks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "agentlens_chain_breaks_total", Help: "Broken chains found by verification.",
 		}),
+		pluginSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "agentlens_plugin_call_duration_seconds", Help: "Plugin call latency, per plugin.",
+			Buckets: prometheus.ExponentialBuckets(0.00002, 2, 14),
+		}, []string{"plugin"}),
+		pluginFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "agentlens_plugin_failures_total", Help: "Plugin calls that failed or rejected the event.",
+		}, []string{"plugin"}),
 	}
 	m.registry.MustRegister(
 		m.requests, m.requestSeconds, m.ingested, m.batchEvents, m.commitSeconds,
-		m.commitBatches, m.commitFailures, m.verifyRuns, m.chainBreaks,
+		m.commitBatches, m.commitFailures, m.verifyRuns, m.chainBreaks, m.pluginSeconds, m.pluginFailures,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -98,6 +107,14 @@ func (m *metrics) observeCommit(c store.CommitStats) {
 func (m *metrics) observeBatch(events int) {
 	m.ingested.Add(float64(events))
 	m.batchEvents.Observe(float64(events))
+}
+
+// observePluginCall records one plugin call; it is the plugins' OnCall.
+func (m *metrics) observePluginCall(plugin string, d time.Duration, failed bool) {
+	m.pluginSeconds.WithLabelValues(plugin).Observe(d.Seconds())
+	if failed {
+		m.pluginFailures.WithLabelValues(plugin).Inc()
+	}
 }
 
 // observeVerify records one session verified.

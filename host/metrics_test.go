@@ -17,6 +17,8 @@ func TestMetrics_Exposition(t *testing.T) {
 	m.observeBatch(100)
 	m.observeCommit(store.CommitStats{Batches: 3, Failed: 1, Events: 150, Duration: 2 * time.Millisecond})
 	m.observeVerify(true)
+	m.observePluginCall("pii", 50*time.Microsecond, false)
+	m.observePluginCall("pii", 70*time.Microsecond, true)
 
 	families, err := m.registry.Gather()
 	if err != nil {
@@ -47,6 +49,8 @@ func TestMetrics_Exposition(t *testing.T) {
 		"agentlens_commit_failed_batches_total":                    1,
 		"agentlens_verify_sessions_total":                          1,
 		"agentlens_chain_breaks_total":                             1,
+		"agentlens_plugin_call_duration_seconds.count":             2,
+		"agentlens_plugin_failures_total,plugin=pii":               1,
 	} {
 		if got[name] != want {
 			t.Errorf("metric %s = %v, want %v", name, got[name], want)

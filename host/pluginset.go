@@ -26,7 +26,7 @@ type pluginSet struct {
 
 // loadPlugins compiles every configured plugin. An error names the plugin
 // and its file; the service must not start without its redaction rules.
-func loadPlugins(ctx context.Context, cfg Config, log *slog.Logger) (*plugins.Chain, error) {
+func loadPlugins(ctx context.Context, cfg Config, log *slog.Logger, m *metrics) (*plugins.Chain, error) {
 	if len(cfg.Plugins) == 0 {
 		return nil, nil
 	}
@@ -37,7 +37,8 @@ func loadPlugins(ctx context.Context, cfg Config, log *slog.Logger) (*plugins.Ch
 			MemoryLimit: uint64(p.MemoryLimit), DebugOutput: p.DebugOutput, Settings: p.Config,
 		}
 	}
-	c, err := plugins.Load(ctx, plugins.RuntimeConfig{CacheDir: pluginCacheDir(cfg), Log: log}, list)
+	rc := plugins.RuntimeConfig{CacheDir: pluginCacheDir(cfg), Log: log, OnCall: m.observePluginCall}
+	c, err := plugins.Load(ctx, rc, list)
 	if err != nil {
 		return nil, fmt.Errorf("load plugins: %w", err)
 	}
@@ -137,7 +138,7 @@ func withRedactions(metadata []byte, redactions []plugins.Redaction) ([]byte, er
 // loads, puts them in place of the running set; otherwise the running set
 // stays and the error says why.
 func (h *Host) ReloadPlugins(ctx context.Context, cfg Config) error {
-	c, err := loadPlugins(ctx, cfg, h.log)
+	c, err := loadPlugins(ctx, cfg, h.log, h.metrics)
 	if err != nil {
 		return err
 	}

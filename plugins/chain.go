@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -15,6 +16,7 @@ import (
 // use; Close it once no Apply is running.
 type Chain struct {
 	log      *slog.Logger
+	onCall   func(plugin string, d time.Duration, failed bool)
 	test     bool
 	cache    wazero.CompilationCache
 	runtimes map[uint32]wazero.Runtime // by memory limit in pages
@@ -52,6 +54,7 @@ func load(ctx context.Context, rc RuntimeConfig, plugins []Config, test bool) (*
 	}
 	c := &Chain{
 		log:      log,
+		onCall:   rc.OnCall,
 		test:     test,
 		runtimes: make(map[uint32]wazero.Runtime),
 		done:     make(chan struct{}),
@@ -132,7 +135,11 @@ func (c *Chain) Apply(ctx context.Context, events []Input) error {
 			if !p.selects(ev.EventType) {
 				continue
 			}
+			start := time.Now()
 			res, err := p.call(ctx, i, ev)
+			if c.onCall != nil {
+				c.onCall(p.Name, time.Since(start), err != nil)
+			}
 			if err != nil {
 				return err
 			}

@@ -51,6 +51,10 @@ type RuntimeConfig struct {
 	// Log receives plugin lifecycle lines (Info), timeouts (Warn) and, for
 	// plugins with DebugOutput, guest output (Debug). Nil discards them.
 	Log *slog.Logger
+	// OnCall, when set, is told of every call Apply makes: the plugin, how
+	// long the call took and whether it failed or rejected the event. It
+	// must not block; the host feeds its metrics from it.
+	OnCall func(plugin string, d time.Duration, failed bool)
 }
 
 // resolved is a Config with defaults applied and derived values computed.
