@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"unicode/utf8"
+
+	"github.com/agentlens/agentlens-go/store/chain"
 )
 
 // Input is one event on its way through the chain.
@@ -67,43 +69,14 @@ func appendInput(b []byte, ev *Input) ([]byte, error) {
 		meta = []byte("{}")
 	}
 	b = append(b, `{"agentId":`...)
-	b = appendString(b, ev.AgentID)
+	b = chain.AppendString(b, ev.AgentID)
 	b = append(b, `,"eventType":`...)
-	b = appendString(b, ev.EventType)
+	b = chain.AppendString(b, ev.EventType)
 	b = append(b, `,"metadata":`...)
 	b = append(b, meta...)
 	b = append(b, `,"payload":`...)
 	b = append(b, ev.Payload...)
 	b = append(b, `,"sessionId":`...)
-	b = appendString(b, ev.SessionID)
+	b = chain.AppendString(b, ev.SessionID)
 	return append(b, '}'), nil
-}
-
-// appendString appends s as a JCS string: only the quote, the backslash and
-// control characters are escaped, with the short forms JSON has.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c >= 0x20:
-			b = append(b, c)
-		case c == '\b':
-			b = append(b, '\\', 'b')
-		case c == '\f':
-			b = append(b, '\\', 'f')
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-	}
-	return append(b, '"')
 }

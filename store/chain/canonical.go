@@ -116,9 +116,9 @@ func IsCanonical(text []byte) bool {
 	return ok
 }
 
-// appendString appends s as a JCS string: only the quote, the backslash and
+// AppendString appends s as a JCS string: only the quote, the backslash and
 // control characters are escaped, with the short forms JSON has.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
