@@ -37,7 +37,9 @@ crash: build plugins
 # longer by hand, e.g. make fuzz FUZZTIME=5m).
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./store/chain:FuzzCanonical ./store/chain:FuzzHashInput ./store/chain:FuzzVerify \
-	./schemas:FuzzDecodeBatch ./functions/webhook:FuzzVerifySignature ./functions/webhook:FuzzReadSource
+	./store/chain:FuzzCanonicalDifferential ./schemas:FuzzDecodeBatch ./schemas:FuzzFastPathAgreesWithSchema \
+	./schemas:FuzzDecoderAgreesWithUnmarshalJSON ./functions/webhook:FuzzVerifySignature \
+	./functions/webhook:FuzzReadSource
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -62,6 +62,10 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 
 		events, err := v.DecodeBatch(body, limit)
+		wantEvents, wantErr := referenceDecodeBatch(v, body, limit)
+		if diff := sameResult(events, err, wantEvents, wantErr); diff != "" {
+			t.Fatalf("DecodeBatch(%q, %d): %s (the reference decoder's answer)", body, limit, diff)
+		}
 		if err != nil {
 			var se *Error
 			if !errors.As(err, &se) || se.Message == "" {
@@ -119,6 +123,65 @@ func FuzzDecodeBatch(f *testing.F) {
 				t.Fatalf("ingest accepts %q, but events[%d].metadata %q does not canonicalize: %v",
 					body, i, e.Metadata, err)
 			}
+		}
+	})
+}
+
+// FuzzFastPathAgreesWithSchema checks the fast path of event validation
+// against the slow one. The fast path checks an event against event.json
+// narrowed to its eventType (bytype.go): that must accept exactly the
+// events of that type that the whole of event.json accepts. And DecodeEvent
+// must answer exactly as the reference decoder does.
+//
+// event is an event's text; the schemas are compared on it with eventType
+// set to the typ'th of the 26 types and, when payload is JSON, payload
+// set to it.
+func FuzzFastPathAgreesWithSchema(f *testing.F) {
+	for i, typ := range eventTypes {
+		for _, payload := range testPayloads() {
+			f.Add([]byte(eventOf(typ, payload)), uint8(i), []byte(payload))
+		}
+	}
+	f.Add([]byte(`{"sessionId":"s","agentId":"a","eventType":"custom","severity":"loud",`+
+		`"metadata":[],"timestamp":1,"payload":{"type":"t","data":null}}`), uint8(17), []byte(`x`))
+	f.Add([]byte(`{"sessionId":"","agentId":"a\nb","eventType":"tool_call","payload":{}}`),
+		uint8(2), []byte(`{}`))
+	f.Add([]byte(`{"sessionId":"s","agentId":"a","eventType":"tool_call","Payload":{},"PAYLOAD":{},`+
+		`"payload":1,"pay\u006coad":{"toolName":"t","callId":"c","arguments":{}}}`), uint8(2), []byte(`x`))
+	f.Add([]byte(`[1]`), uint8(0), []byte(`{}`))
+	v, err := New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, event []byte, typ uint8, payload []byte) {
+		got, err := v.DecodeEvent(event)
+		want, wantErr := referenceDecodeEvent(v, event)
+		var gotEvents, wantEvents []Event
+		if err == nil {
+			gotEvents = []Event{got}
+		}
+		if wantErr == nil {
+			wantEvents = []Event{want}
+		}
+		if diff := sameResult(gotEvents, err, wantEvents, wantErr); diff != "" {
+			t.Fatalf("DecodeEvent(%q): %s (the reference decoder's answer)", event, diff)
+		}
+
+		doc, err := jsonschemaDoc(event)
+		obj, isObject := doc.(map[string]any)
+		if err != nil || !isObject {
+			return
+		}
+		name := eventTypes[int(typ)%len(eventTypes)]
+		obj["eventType"] = name
+		if p, err := jsonschemaDoc(payload); err == nil {
+			obj["payload"] = p
+		}
+		narrowed := v.byType[name].Validate(obj)
+		whole := v.event.Validate(obj)
+		if (narrowed == nil) != (whole == nil) {
+			t.Fatalf("event %v: event.json narrowed to %s says %v, the whole of it %v",
+				obj, name, narrowed, whole)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -59,7 +60,9 @@ type Event struct {
 // Validator holds the compiled embedded schemas. It is safe for concurrent
 // use; build one with [New] at startup and share it.
 type Validator struct {
-	event      *jsonschema.Schema
+	event *jsonschema.Schema
+	// byType holds event.json narrowed to each event type; see bytype.go.
+	byType     map[string]*jsonschema.Schema
 	bundle     *jsonschema.Schema
 	maxIDBytes int
 }
@@ -68,11 +71,24 @@ type Validator struct {
 // with a broken schema file: it is a programmer error, and the caller should
 // refuse to start.
 func New() (*Validator, error) {
-	compiled, err := compile("event.json", "batch.json", "bundle.json")
+	c, err := newCompiler()
 	if err != nil {
 		return nil, err
 	}
-	return &Validator{event: compiled[0], bundle: compiled[2], maxIDBytes: DefaultMaxIDBytes}, nil
+	compiled, err := compileAll(c, "event.json", "batch.json", "bundle.json")
+	if err != nil {
+		return nil, err
+	}
+	byType, err := compileNarrowed(c)
+	if err != nil {
+		return nil, err
+	}
+	return &Validator{
+		event:      compiled[0],
+		byType:     byType,
+		bundle:     compiled[2],
+		maxIDBytes: DefaultMaxIDBytes,
+	}, nil
 }
 
 // WithMaxIDBytes returns a copy of v that bounds sessionId and agentId to n
@@ -87,21 +103,47 @@ func (v *Validator) WithMaxIDBytes(n int) *Validator {
 // other. The batch schema is compiled only to prove the published file is
 // valid and its reference resolves; events are validated one by one.
 func compile(names ...string) ([]*jsonschema.Schema, error) {
+	c, err := newCompiler()
+	if err != nil {
+		return nil, err
+	}
+	return compileAll(c, names...)
+}
+
+// schemaFiles are the embedded schema files.
+var schemaFiles = []string{"event.json", "batch.json", "bundle.json"}
+
+// newCompiler returns a compiler that knows every embedded schema.
+func newCompiler() (*jsonschema.Compiler, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
-	for _, name := range names {
-		data, err := files.ReadFile(name)
+	for _, name := range schemaFiles {
+		doc, err := readSchema(name)
 		if err != nil {
-			return nil, fmt.Errorf("read schema %s: %w", name, err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("parse schema %s: %w", name, err)
+			return nil, err
 		}
 		if err := c.AddResource(baseURL+name, doc); err != nil {
 			return nil, fmt.Errorf("add schema %s: %w", name, err)
 		}
 	}
+	return c, nil
+}
+
+// readSchema parses the embedded schema file name.
+func readSchema(name string) (any, error) {
+	data, err := files.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("read schema %s: %w", name, err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("parse schema %s: %w", name, err)
+	}
+	return doc, nil
+}
+
+// compileAll compiles the named schemas with c.
+func compileAll(c *jsonschema.Compiler, names ...string) ([]*jsonschema.Schema, error) {
 	compiled := make([]*jsonschema.Schema, len(names))
 	for i, name := range names {
 		var err error
@@ -159,7 +201,7 @@ func (v *Validator) DecodeBatch(body []byte, maxEvents int) ([]Event, error) {
 	var details []string
 	invalid, problems := 0, 0
 	for i, raw := range raws {
-		ev, probs := v.decode(raw, fmt.Sprintf("events[%d]", i))
+		ev, probs := v.decode(raw, i)
 		if len(probs) > 0 {
 			invalid++
 			problems += len(probs)
@@ -179,6 +221,7 @@ func (v *Validator) DecodeBatch(body []byte, maxEvents int) ([]Event, error) {
 		}
 		return nil, &Error{Message: msg, Details: details}
 	}
+	own(events)
 	return events, nil
 }
 
@@ -190,7 +233,7 @@ func (v *Validator) DecodeEvent(raw []byte) (Event, error) {
 	if !json.Valid(raw) {
 		return Event{}, &Error{Message: "the event is not valid JSON"}
 	}
-	ev, probs := v.decode(raw, "event")
+	ev, probs := v.decode(bytes.Trim(raw, " \t\r\n"), -1)
 	if len(probs) > 0 {
 		msg := "the event is invalid"
 		if len(probs) > maxDetails {
@@ -199,34 +242,43 @@ func (v *Validator) DecodeEvent(raw []byte) (Event, error) {
 		}
 		return Event{}, &Error{Message: msg, Details: probs}
 	}
-	return ev, nil
+	events := []Event{ev}
+	own(events)
+	return events[0], nil
 }
 
-// splitBatch returns the raw bytes of each element of body's "events" array.
-func splitBatch(body []byte) ([]json.RawMessage, error) {
-	// Look the member up by its exact name: decoding into a struct would
-	// also accept "Events" or "EVENTS".
-	var envelope map[string]json.RawMessage
-	if err := json.Unmarshal(body, &envelope); err != nil {
+// splitBatch returns the text of each element of body's "events" array, in
+// body's memory.
+func splitBatch(body []byte) ([][]byte, error) {
+	if !json.Valid(body) {
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
+		if err := json.Unmarshal(body, new(any)); errors.As(err, &syntax) {
 			return nil, &Error{
 				Message: "request body is not valid JSON",
 				Details: []string{fmt.Sprintf("at byte %d: %s", syntax.Offset, syntax.Error())},
 			}
 		}
-		return nil, envelopeError("got " + withArticle(jsonKind(body)))
+		// Unreachable: json.Valid and json.Unmarshal share one syntax
+		// check.
+		return nil, &Error{Message: "request body is not valid JSON"}
 	}
-	if envelope == nil {
-		return nil, envelopeError("got null")
+	start := skipSpace(body, 0)
+	text := body[start:skipValue(body, start)]
+	if jsonKind(text) != "object" {
+		return nil, envelopeError("got " + withArticle(jsonKind(text)))
 	}
-	list, ok := envelope["events"]
+	// Look the member up by its exact name, as a decoded map would:
+	// "Events" or "EVENTS" is not it.
+	list, ok := member(text, "events")
 	if !ok {
 		return nil, envelopeError(`missing required field "events"`)
 	}
-	var raws []json.RawMessage
-	if jsonKind(list) != "array" || json.Unmarshal(list, &raws) != nil {
+	if jsonKind(list) != "array" {
 		return nil, envelopeError("events: must be an array, not " + withArticle(jsonKind(list)))
+	}
+	var raws [][]byte
+	for item := range items(list) {
+		raws = append(raws, item)
 	}
 	return raws, nil
 }
@@ -261,26 +313,34 @@ func envelopeError(detail string) *Error {
 	}
 }
 
-// decode validates one event and decodes it. It returns the problems found,
-// each prefixed with where: an empty list means ev is valid.
-func (v *Validator) decode(raw []byte, where string) (Event, []string) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return Event{}, []string{where + ": not valid JSON"}
+// where locates the event at index i of a batch in a detail, or the event
+// of DecodeEvent when i is negative.
+func where(i int) string {
+	if i < 0 {
+		return "event"
 	}
+	return "events[" + strconv.Itoa(i) + "]"
+}
+
+// decode validates one event, the valid JSON text raw without surrounding
+// whitespace, and decodes it. It returns the problems found, each prefixed
+// with [where](i): an empty list means ev is valid. ev's Payload and
+// Metadata are in raw's memory.
+func (v *Validator) decode(raw []byte, i int) (Event, []string) {
+	doc, payload, metadata := decodeEvent(raw)
 
 	// Schema problems first, then the byte-level rules on the ids, which
 	// JSON Schema cannot express.
 	var probs []problem
-	if err := v.event.Validate(doc); err != nil {
+	if err := v.validate(doc); err != nil {
 		var verr *jsonschema.ValidationError
 		if !errors.As(err, &verr) {
-			return Event{}, []string{where + ": " + err.Error()}
+			return Event{}, []string{where(i) + ": " + err.Error()}
 		}
 		probs = leaves(verr, probs)
 	}
 	obj, _ := doc.(map[string]any)
-	for _, field := range []string{"sessionId", "agentId"} {
+	for _, field := range [...]string{"sessionId", "agentId"} {
 		s, ok := obj[field].(string)
 		if !ok || hasProblemAt(probs, field) {
 			continue
@@ -290,25 +350,56 @@ func (v *Validator) decode(raw []byte, where string) (Event, []string) {
 		}
 	}
 	if len(probs) > 0 {
-		return Event{}, render(where, doc, probs)
+		return Event{}, render(where(i), doc, probs)
 	}
 
-	// Valid: take the strings from the decoded document and the raw bytes of
-	// payload and metadata from a second, shallow decode.
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
-		return Event{}, []string{where + ": not valid JSON"}
-	}
 	ev := Event{
 		SessionID: obj["sessionId"].(string),
 		AgentID:   obj["agentId"].(string),
 		EventType: obj["eventType"].(string),
-		Payload:   members["payload"],
-		Metadata:  members["metadata"],
+		Payload:   payload,
+		Metadata:  metadata,
 	}
 	ev.Severity, _ = obj["severity"].(string)
 	ev.Timestamp, _ = obj["timestamp"].(string)
 	return ev, nil
+}
+
+// validate checks an event's decoded document against event.json, narrowed
+// to the event's type when it has a known one.
+func (v *Validator) validate(doc any) error {
+	obj, _ := doc.(map[string]any)
+	if typ, ok := obj["eventType"].(string); ok {
+		if narrowed := v.byType[typ]; narrowed != nil && narrowed.Validate(doc) == nil {
+			return nil
+		}
+		// The narrowed schema refuses what the whole one refuses; the
+		// whole one is checked again so that the problems read exactly
+		// as they always have.
+	}
+	return v.event.Validate(doc)
+}
+
+// own gives the events' Payload and Metadata, which point into the
+// caller's text, memory of their own: one block for all of them.
+func own(events []Event) {
+	n := 0
+	for _, ev := range events {
+		n += len(ev.Payload) + len(ev.Metadata)
+	}
+	block := make([]byte, 0, n)
+	clone := func(text json.RawMessage) json.RawMessage {
+		if text == nil {
+			return nil
+		}
+		start := len(block)
+		block = append(block, text...)
+		return block[start:len(block):len(block)]
+	}
+	for i := range events {
+		events[i].Payload = clone(events[i].Payload)
+		events[i].Metadata = clone(events[i].Metadata)
+	}
 }
 
 // checkID applies the limits of sessionId and agentId, returning what is
