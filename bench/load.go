@@ -12,7 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 // bodiesPerConn is how many distinct request bodies each connection cycles
@@ -249,14 +250,7 @@ func redactionProbe(ctx context.Context, base string) (bool, error) {
 	return !bytes.Contains(out, []byte(secret)), nil
 }
 
-// clip returns at most n bytes of b as text, marking a cut.
+// clip returns at most n bytes of b as text, trimmed, marking a cut.
 func clip(b []byte, n int) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return harness.Clip(strings.TrimSpace(string(b)), n)
 }

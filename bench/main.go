@@ -50,6 +50,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 // options are the command-line settings, paths made absolute.
@@ -187,7 +189,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if fi, err := os.Stat(o.bin); err != nil || !fi.Mode().IsRegular() {
 		return o, fmt.Errorf("--bin %s: not a file (run `make build` first)", o.bin)
 	}
-	if o.root, err = moduleRoot(); err != nil {
+	if o.root, err = harness.ModuleRoot(); err != nil {
 		return o, err
 	}
 	o.config = filepath.Join(o.root, "agentlens.toml")
@@ -199,24 +201,6 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		o.pluginWasm = filepath.Join(o.root, o.pluginWasm)
 	}
 	return o, nil
-}
-
-// moduleRoot walks up from the working directory to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod in the working directory or above")
-		}
-		dir = parent
-	}
 }
 
 // bench is one run: its settings, what it measured and what it will print.
@@ -303,6 +287,23 @@ func (b *bench) payloadLine(body100, body1 int) string {
 
 func kib(n int) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }
 
+// withoutPlugins drops the [[plugins]] tables (and their config tables)
+// from a configuration, so that every scenario chooses its plugins itself.
+func withoutPlugins(text string) string {
+	var out []string
+	skipping := false
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "[") {
+			skipping = trimmed == "[[plugins]]" || strings.HasPrefix(trimmed, "[plugins.")
+		}
+		if !skipping {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 // writeConfig writes a copy of the repository's agentlens.toml to dir with
 // the database, log level and auth set for the bench, plus the pii plugin's
 // [[plugins]] table when withPII. It returns the file's path.
@@ -311,7 +312,7 @@ func (b *bench) writeConfig(dir, dbPath string, withPII bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	text := string(data)
+	text := withoutPlugins(string(data))
 	text = setTOMLKey(text, "store", "path", strconv.Quote(dbPath))
 	text = setTOMLKey(text, "log", "level", `"warn"`)
 	text = setTOMLKey(text, "auth", "disabled", "true")
@@ -380,7 +381,7 @@ func (b *bench) startups(ctx context.Context, withPII bool, fresh, restarts int)
 		} else {
 			again = append(again, s.startup)
 		}
-		if err := s.stop(); err != nil {
+		if err := s.Stop(stopTimeout); err != nil {
 			b.note("stopping the start-up server: %v", err)
 		}
 	}
@@ -418,18 +419,18 @@ func (b *bench) ingest(ctx context.Context, spec loadSpec, withPII bool) ingestR
 		run.err = err
 		return run
 	}
-	defer s.kill()
-	b.logf("%s: server pid %d on %s, up in %s", name, s.pid, s.url, ms(s.startup))
-	if run.redacted, run.err = redactionProbe(ctx, s.url); run.err != nil {
+	defer s.Kill()
+	b.logf("%s: server pid %d on %s, up in %s", name, s.Pid(), s.URL, ms(s.startup))
+	if run.redacted, run.err = redactionProbe(ctx, s.URL); run.err != nil {
 		return run
 	}
-	if run.res, run.err = runLoad(ctx, s.url, s.pid, b.gen, spec); run.err != nil {
+	if run.res, run.err = runLoad(ctx, s.URL, s.Pid(), b.gen, spec); run.err != nil {
 		return run
 	}
 	if run.rss, run.err = s.peakRSS(); run.err != nil {
 		return run
 	}
-	if err := s.stop(); err != nil {
+	if err := s.Stop(stopTimeout); err != nil {
 		b.note("stopping the %s server: %v", name, err)
 	}
 	b.logf("%s: %.0f events/s, p50 %s, p99 %s, %d errors, peak RSS %s",
@@ -561,16 +562,16 @@ func (b *bench) runMain(ctx context.Context) {
 			vAPIBigErr, vAPIRangeErr = err, err
 		} else {
 			vAPIBig, vAPIBigErr = bestOf(2, func() (verifyResult, error) {
-				return verifyAPI(ctx, s.url, s.pid, url.Values{"sessionId": {bigID}}, int64(o.verifyBig))
+				return verifyAPI(ctx, s.URL, s.Pid(), url.Values{"sessionId": {bigID}}, int64(o.verifyBig))
 			})
 			rangeTo := smallFrom.Add(time.Duration(o.verifySessions*o.verifyPer) * time.Millisecond)
 			vAPIRange, vAPIRangeErr = bestOf(2, func() (verifyResult, error) {
-				return verifyAPI(ctx, s.url, s.pid, url.Values{
+				return verifyAPI(ctx, s.URL, s.Pid(), url.Values{
 					"from": {smallFrom.Format(time.RFC3339Nano)},
 					"to":   {rangeTo.Format(time.RFC3339Nano)},
 				}, int64(o.verifySessions*o.verifyPer))
 			})
-			if err := s.stop(); err != nil {
+			if err := s.Stop(stopTimeout); err != nil {
 				b.note("stopping the verify server: %v", err)
 			}
 		}
@@ -843,12 +844,12 @@ func (b *bench) runLarge(ctx context.Context) {
 		}
 	}
 	if err == nil {
-		b.logf("large: server pid %d up in %s with %d events stored", s.pid, ms(s.startup), fill.events)
-		full.res, full.err = runLoad(ctx, s.url, s.pid, b.gen, spec)
+		b.logf("large: server pid %d up in %s with %d events stored", s.Pid(), ms(s.startup), fill.events)
+		full.res, full.err = runLoad(ctx, s.URL, s.Pid(), b.gen, spec)
 		if full.err == nil {
 			full.rss, full.err = s.peakRSS()
 		}
-		if err := s.stop(); err != nil {
+		if err := s.Stop(stopTimeout); err != nil {
 			b.note("stopping the large server: %v", err)
 		}
 	} else {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 const (
@@ -28,7 +30,7 @@ func (r *runner) check(ctx context.Context, n int) {
 	listed, err := r.listAll(ctx)
 	if err != nil {
 		for _, c := range []string{"acknowledged events durable", "batches all or nothing", "chains verify"} {
-			r.rep.fail(prefix+c, "every session listed", err.Error())
+			r.rep.Fail(prefix+c, "every session listed", err.Error())
 		}
 		return
 	}
@@ -50,7 +52,7 @@ func (r *runner) listAll(ctx context.Context) (map[string][]storedEvent, error) 
 	listed := make(map[string][]storedEvent, len(r.sessions))
 	var mu sync.Mutex
 	err := forEach(r.sessions, func(s string) error {
-		evs, err := r.c.sessionEvents(ctx, r.proc.url, s)
+		evs, err := r.c.sessionEvents(ctx, r.proc.URL, s)
 		if err != nil {
 			return err
 		}
@@ -103,7 +105,7 @@ func (r *runner) checkDurable(ctx context.Context, name string, listed map[strin
 	for range min(byIDSample, len(r.acked)) {
 		a := r.acked[r.pick.IntN(len(r.acked))]
 		id := a.b.ids[a.i]
-		e, found, err := r.c.event(ctx, r.proc.url, id)
+		e, found, err := r.c.event(ctx, r.proc.URL, id)
 		if err != nil {
 			sampleErr = err
 			break
@@ -132,13 +134,13 @@ func (r *runner) checkDurable(ctx context.Context, name string, listed map[strin
 		if len(changed) > 0 {
 			got += "; changed: " + strings.Join(head(changed), ", ")
 		}
-		r.rep.fail(name, want, got)
+		r.rep.Fail(name, want, got)
 	case sampleErr != nil:
-		r.rep.fail(name, "GET /api/events/:id to answer", sampleErr.Error())
+		r.rep.Fail(name, "GET /api/events/:id to answer", sampleErr.Error())
 	case len(disagree) > 0:
-		r.rep.fail(name, "GET /api/events/:id to agree with the listings", strings.Join(head(disagree), ", "))
+		r.rep.Fail(name, "GET /api/events/:id to agree with the listings", strings.Join(head(disagree), ", "))
 	default:
-		r.rep.pass(name, fmt.Sprintf("%d/%d present, ids and hashes as acknowledged", present, len(r.acked)))
+		r.rep.Pass(name, fmt.Sprintf("%d/%d present, ids and hashes as acknowledged", present, len(r.acked)))
 	}
 }
 
@@ -200,7 +202,7 @@ func (r *runner) checkBatches(name string, listed map[string][]storedEvent) {
 	}
 
 	if len(partial)+len(duplicated)+len(strays)+len(flipped) == 0 {
-		r.rep.pass(name, fmt.Sprintf("%d batches whole or absent; unacknowledged so far: "+
+		r.rep.Pass(name, fmt.Sprintf("%d batches whole or absent; unacknowledged so far: "+
 			"%d stored whole, %d not stored", len(r.batches), stored, unacked-stored))
 		return
 	}
@@ -218,7 +220,7 @@ func (r *runner) checkBatches(name string, listed map[string][]storedEvent) {
 			got = append(got, fmt.Sprintf("%d %s: %s", len(p.list), p.what, strings.Join(head(p.list), ", ")))
 		}
 	}
-	r.rep.fail(name, "every batch whole or absent, each event once", strings.Join(got, "; "))
+	r.rep.Fail(name, "every batch whole or absent, each event once", strings.Join(got, "; "))
 }
 
 // checkChains requires the chain of every non-empty session to verify
@@ -231,7 +233,7 @@ func (r *runner) checkChains(ctx context.Context, name string, listed map[string
 		if len(listed[s]) == 0 {
 			return nil
 		}
-		v, err := r.c.verify(ctx, r.proc.url, s)
+		v, err := r.c.verify(ctx, r.proc.URL, s)
 		if err != nil {
 			return err
 		}
@@ -255,12 +257,12 @@ func (r *runner) checkChains(ctx context.Context, name string, listed map[string
 	})
 	switch {
 	case err != nil:
-		r.rep.fail(name, "GET /api/audit/verify to answer", err.Error())
+		r.rep.Fail(name, "GET /api/audit/verify to answer", err.Error())
 	case len(bad) > 0:
 		slices.Sort(bad)
-		r.rep.fail(name, "every chain verified", fmt.Sprintf("%d broken: %s", len(bad), strings.Join(head(bad), ", ")))
+		r.rep.Fail(name, "every chain verified", fmt.Sprintf("%d broken: %s", len(bad), strings.Join(head(bad), ", ")))
 	default:
-		r.rep.pass(name, fmt.Sprintf("%d sessions verified, %d events", checked, r.tally.stored))
+		r.rep.Pass(name, fmt.Sprintf("%d sessions verified, %d events", checked, r.tally.stored))
 	}
 }
 
@@ -276,15 +278,15 @@ func (r *runner) verifyOffline(ctx context.Context) {
 	err := cmd.Run()
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
-		r.rep.fail(name, want, err.Error())
+		r.rep.Fail(name, want, err.Error())
 		return
 	}
 
 	var rep struct {
-		Verified         bool          `json:"verified"`
-		SessionsVerified int           `json:"sessionsVerified"`
-		TotalEvents      int           `json:"totalEvents"`
-		BrokenChains     []brokenChain `json:"brokenChains"`
+		Verified         bool                  `json:"verified"`
+		SessionsVerified int                   `json:"sessionsVerified"`
+		TotalEvents      int                   `json:"totalEvents"`
+		BrokenChains     []harness.BrokenChain `json:"brokenChains"`
 	}
 	jsonErr := json.Unmarshal(stdout.Bytes(), &rep)
 	for _, b := range rep.BrokenChains {
@@ -298,20 +300,20 @@ func (r *runner) verifyOffline(ctx context.Context) {
 			got += fmt.Sprintf(", %d broken, first %s at seq %d: %s",
 				len(rep.BrokenChains), bc.SessionID, bc.FailedAtIndex, bc.Reason)
 		} else if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			got += " (" + clip(msg, 200) + ")"
+			got += " (" + harness.Clip(msg, 200) + ")"
 		}
-		r.rep.fail(name, want, got)
+		r.rep.Fail(name, want, got)
 	case jsonErr != nil:
-		r.rep.fail(name, "a JSON report", jsonErr.Error())
+		r.rep.Fail(name, "a JSON report", jsonErr.Error())
 	case !rep.Verified || len(rep.BrokenChains) > 0:
-		r.rep.fail(name, want, fmt.Sprintf("exit 0 with verified %t and %d broken chains",
+		r.rep.Fail(name, want, fmt.Sprintf("exit 0 with verified %t and %d broken chains",
 			rep.Verified, len(rep.BrokenChains)))
 	case r.fresh && (rep.TotalEvents != r.tally.stored || rep.SessionsVerified != r.tally.storedSessions):
-		r.rep.fail(name, fmt.Sprintf("the %d events in %d sessions the API listed",
+		r.rep.Fail(name, fmt.Sprintf("the %d events in %d sessions the API listed",
 			r.tally.stored, r.tally.storedSessions),
 			fmt.Sprintf("%d events in %d sessions", rep.TotalEvents, rep.SessionsVerified))
 	default:
-		r.rep.pass(name, fmt.Sprintf("exit 0, %d sessions, %d events", rep.SessionsVerified, rep.TotalEvents))
+		r.rep.Pass(name, fmt.Sprintf("exit 0, %d sessions, %d events", rep.SessionsVerified, rep.TotalEvents))
 	}
 }
 

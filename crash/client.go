@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 const (
@@ -39,31 +38,17 @@ func newClient(conns int) *client {
 	return &client{hc: &http.Client{Transport: tr}}
 }
 
-// ingestResult is the 201 body of POST /api/events.
-type ingestResult struct {
-	Ingested int `json:"ingested"`
-	Events   []struct {
-		ID   string `json:"id"`
-		Hash string `json:"hash"`
-	} `json:"events"`
-}
-
-// statusError is an answer with an unexpected status.
-type statusError struct {
-	status int
-	body   string
-}
-
-func (e *statusError) Error() string {
-	return fmt.Sprintf("status %d: %s", e.status, e.body)
-}
-
 // ingest posts one batch and returns the decoded 201 answer.
-func (c *client) ingest(ctx context.Context, base string, batch []byte) (ingestResult, error) {
-	var res ingestResult
+func (c *client) ingest(
+	ctx context.Context,
+	base string,
+	batch []byte,
+) (harness.IngestResponse, error) {
+	var res harness.IngestResponse
 	ctx, cancel := context.WithTimeout(ctx, ingestTimeout)
 	defer cancel()
-	body, err := c.do(ctx, http.MethodPost, base+"/api/events", batch, http.StatusCreated)
+	u := base + "/api/events"
+	body, err := harness.Do(ctx, c.hc, http.MethodPost, u, batch, http.StatusCreated)
 	if err != nil {
 		return res, err
 	}
@@ -77,8 +62,7 @@ func (c *client) ingest(ctx context.Context, base string, batch []byte) (ingestR
 func (c *client) health(ctx context.Context, base string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	_, err := c.do(ctx, http.MethodGet, base+"/api/health", nil, http.StatusOK)
-	return err
+	return harness.Health(ctx, c.hc, base)
 }
 
 // storedEvent is what the checks read of a stored event.
@@ -131,8 +115,8 @@ func (c *client) sessionEvents(ctx context.Context, base, sessionID string) ([]s
 func (c *client) event(ctx context.Context, base, id string) (storedEvent, bool, error) {
 	var e storedEvent
 	err := c.getJSON(ctx, base+"/api/events/"+url.PathEscape(id), &e)
-	var se *statusError
-	if errors.As(err, &se) && se.status == http.StatusNotFound {
+	var se *harness.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return e, false, nil
 	}
 	if err != nil {
@@ -141,24 +125,12 @@ func (c *client) event(ctx context.Context, base, id string) (storedEvent, bool,
 	return e, true, nil
 }
 
-// verifyResult is the body of GET /api/audit/verify.
-type verifyResult struct {
-	Verified     bool          `json:"verified"`
-	TotalEvents  int64         `json:"totalEvents"`
-	BrokenChains []brokenChain `json:"brokenChains"`
-}
-
-// brokenChain is one entry of brokenChains, from the API or `agentlens verify --json`.
-type brokenChain struct {
-	SessionID     string `json:"sessionId"`
-	FailedAtIndex int64  `json:"failedAtIndex"`
-	FailedEventID string `json:"failedEventId"`
-	Reason        string `json:"reason"`
-}
-
 // verify asks GET /api/audit/verify about one session.
-func (c *client) verify(ctx context.Context, base, sessionID string) (verifyResult, error) {
-	var v verifyResult
+func (c *client) verify(
+	ctx context.Context,
+	base, sessionID string,
+) (harness.VerifyResponse, error) {
+	var v harness.VerifyResponse
 	err := c.getJSON(ctx, base+"/api/audit/verify?sessionId="+url.QueryEscape(sessionID), &v)
 	if err != nil {
 		return v, fmt.Errorf("verify session %s: %w", sessionID, err)
@@ -170,7 +142,7 @@ func (c *client) verify(ctx context.Context, base, sessionID string) (verifyResu
 func (c *client) getJSON(ctx context.Context, u string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
-	body, err := c.do(ctx, http.MethodGet, u, nil, http.StatusOK)
+	body, err := harness.Do(ctx, c.hc, http.MethodGet, u, nil, http.StatusOK)
 	if err != nil {
 		return err
 	}
@@ -178,44 +150,4 @@ func (c *client) getJSON(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("decode answer: %w", err)
 	}
 	return nil
-}
-
-// do sends one request and returns the body when the status is want; any
-// other status is a *statusError quoting the start of the body.
-func (c *client) do(ctx context.Context, method, u string, body []byte, want int) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, fmt.Errorf("build %s %s: %w", method, u, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("read answer: %w", err)
-	}
-	if resp.StatusCode != want {
-		return nil, &statusError{status: resp.StatusCode, body: clip(string(bytes.TrimSpace(out)), 200)}
-	}
-	return out, nil
-}
-
-// clip shortens s to at most n bytes, cut on a UTF-8 boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

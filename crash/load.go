@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 const (
@@ -89,10 +91,10 @@ type roundControl struct {
 	killed chan struct{} // closed once kill has run
 	cut    int32         // inFlight when the kill was sent
 	err    error         // the error of sending SIGKILL
-	p      *process
+	p      *harness.Server
 }
 
-func newRoundControl(p *process) *roundControl {
+func newRoundControl(p *harness.Server) *roundControl {
 	return &roundControl{p: p, killed: make(chan struct{})}
 }
 
@@ -102,7 +104,7 @@ func (rc *roundControl) kill() {
 	rc.once.Do(func() {
 		rc.stop.Store(true)
 		rc.cut = rc.inFlight.Load()
-		rc.err = rc.p.sigkill()
+		rc.err = rc.p.SendKill()
 		close(rc.killed)
 	})
 }
@@ -169,7 +171,7 @@ func (w *writer) nextBatch(round int) (*batch, []byte, error) {
 
 // acknowledge takes the ids and hashes of a 201, which must hold one
 // of each per event, in input order.
-func (b *batch) acknowledge(res ingestResult) error {
+func (b *batch) acknowledge(res harness.IngestResponse) error {
 	if res.Ingested != len(b.sessions) || len(res.Events) != len(b.sessions) {
 		return fmt.Errorf("201 for %d events says ingested %d with %d ids",
 			len(b.sessions), res.Ingested, len(res.Events))
@@ -187,7 +189,7 @@ func (b *batch) acknowledge(res ingestResult) error {
 
 // classify tells a timeout and an answer other than 201 from a request cut off.
 func classify(err error) outcome {
-	var se *statusError
+	var se *harness.StatusError
 	if errors.As(err, &se) {
 		return refused
 	}

@@ -57,11 +57,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 const (
@@ -116,7 +115,7 @@ func run(args []string, out io.Writer) int {
 		return 2
 	}
 	r := newRunner(opts, out, dir)
-	defer func() { r.proc.kill() }()
+	defer func() { r.proc.Kill() }()
 
 	fmt.Fprintf(out, "# %s: %d kills, %d writers, %d sessions, seed %d\n",
 		opts.bin, opts.kills, opts.writers, opts.sessions, opts.seed)
@@ -144,68 +143,27 @@ func parseOptions(args []string) (options, error) {
 		return options{}, errors.New("--kills, --writers and --sessions must be at least 1")
 	}
 
-	root, err := moduleRoot()
+	t, err := harness.FindTarget(*bin)
 	if err != nil {
 		return options{}, err
 	}
-	opts := options{kills: *kills, writers: *writers, sessions: *sessions, seed: *seed}
+	opts := options{
+		bin: t.Bin, config: t.Config,
+		kills: *kills, writers: *writers, sessions: *sessions, seed: *seed,
+	}
 	if opts.seed == 0 {
 		opts.seed = uint64(time.Now().UnixNano())
 	}
-	if opts.bin, err = existingFile(*bin); err != nil {
-		return options{}, fmt.Errorf("--bin: %w (run `make build` first)", err)
-	}
-	if opts.config, err = existingFile(filepath.Join(root, "agentlens.toml")); err != nil {
-		return options{}, fmt.Errorf("find configuration: %w", err)
-	}
 	return opts, nil
-}
-
-// moduleRoot walks up from the working directory to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod in the working directory or above")
-		}
-		dir = parent
-	}
-}
-
-// existingFile returns the absolute path of a regular file that exists.
-func existingFile(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	info, err := os.Stat(abs)
-	if err != nil {
-		return "", err
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", abs)
-	}
-	return abs, nil
 }
 
 // finish prints the server's log when something failed, then the summary,
 // and returns the exit status. The temporary directory is removed after a
 // clean run and kept otherwise.
 func (r *runner) finish(start time.Time, dir string) int {
-	out := r.rep.out
-	if r.rep.failed > 0 {
-		lines := r.launch.log.Lines()
-		fmt.Fprintf(out, "# server log, last %d lines:\n", len(lines))
-		for _, l := range lines {
-			fmt.Fprintf(out, "#   %s\n", l)
-		}
+	out := r.rep.Out
+	if r.rep.Failed > 0 {
+		r.rep.ServerLog(r.launch.log.Lines())
 	}
 
 	t := r.tally
@@ -227,39 +185,12 @@ func (r *runner) finish(start time.Time, dir string) int {
 		len(r.settled), stored, len(r.settled)-stored)
 	fmt.Fprintf(out, "#   events stored            %d in %d sessions\n", t.stored, t.storedSessions)
 	fmt.Fprintf(out, "#   total time               %.1fs\n", time.Since(start).Seconds())
-	if r.rep.failed > 0 {
+	if r.rep.Failed > 0 {
 		fmt.Fprintf(out, "# kept %s for inspection\n", dir)
 	} else if err := os.RemoveAll(dir); err != nil {
 		fmt.Fprintf(out, "# could not remove %s: %v\n", dir, err)
 	}
-	fmt.Fprintf(out, "crash: %d passed, %d failed\n", r.rep.passed, r.rep.failed)
-	if r.rep.failed > 0 {
-		return 1
-	}
-	return 0
-}
-
-// report counts the checks and prints one line for each.
-type report struct {
-	out            io.Writer
-	passed, failed int
-}
-
-// pass records a check that held; detail, when not empty, follows its name.
-func (r *report) pass(name, detail string) {
-	r.passed++
-	if detail == "" {
-		fmt.Fprintf(r.out, "PASS %s\n", name)
-		return
-	}
-	pad := max(1, 40-utf8.RuneCountInString(name))
-	fmt.Fprintf(r.out, "PASS %s%s%s\n", name, strings.Repeat(" ", pad), detail)
-}
-
-// fail records a check that did not hold.
-func (r *report) fail(name, want, got string) {
-	r.failed++
-	fmt.Fprintf(r.out, "FAIL %s: want %s, got %s\n", name, want, got)
+	return r.rep.Tally("crash")
 }
 
 // newRand returns a generator for one stream of the run's seed.

@@ -9,18 +9,20 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 // runner carries one crash run: the server under test, everything sent, and
 // what the checks learned so far.
 type runner struct {
 	opts   options
-	rep    *report
+	rep    *harness.Report
 	c      *client
 	launch *launcher
-	proc   *process   // the current server process; nil when none could start
-	rng    *rand.Rand // kill delays only, so a seed fixes them whatever the timing
-	pick   *rand.Rand // the events sampled by id
+	proc   *harness.Server // the current server process; nil when none could start
+	rng    *rand.Rand      // kill delays only, so a seed fixes them whatever the timing
+	pick   *rand.Rand      // the events sampled by id
 
 	sessions []string
 	writers  []*writer
@@ -60,12 +62,12 @@ type tally struct {
 func newRunner(opts options, out io.Writer, dir string) *runner {
 	r := &runner{
 		opts: opts,
-		rep:  &report{out: out},
+		rep:  &harness.Report{Out: out, Width: 40},
 		c:    newClient(opts.writers + checkConcurrency + 2),
 		launch: &launcher{
 			bin: opts.bin, config: opts.config, dir: dir,
 			dbPath: filepath.Join(dir, "agentlens.db"),
-			log:    &logTail{max: logLines},
+			log:    harness.NewLogTail(logLines),
 		},
 		rng:     newRand(opts.seed, 0),
 		pick:    newRand(opts.seed, 1<<32),
@@ -95,11 +97,11 @@ func (r *runner) run(ctx context.Context) {
 	began := time.Now()
 	proc, err := r.launch.start(ctx, r.c, healthTimeout)
 	if err != nil {
-		r.rep.fail("server start", "200 from /api/health within "+healthTimeout.String(), err.Error())
+		r.rep.Fail("server start", "200 from /api/health within "+healthTimeout.String(), err.Error())
 		return
 	}
 	r.proc = proc
-	r.rep.pass("server start", fmt.Sprintf("healthy in %d ms", time.Since(began).Milliseconds()))
+	r.rep.Pass("server start", fmt.Sprintf("healthy in %d ms", time.Since(began).Milliseconds()))
 
 	for n := 1; n <= r.opts.kills; n++ {
 		if !r.round(ctx, n) {
@@ -108,17 +110,17 @@ func (r *runner) run(ctx context.Context) {
 		r.check(ctx, n)
 	}
 	if ctx.Err() != nil {
-		r.rep.fail("interrupted", "the run to complete", "a signal stopped it")
+		r.rep.Fail("interrupted", "the run to complete", "a signal stopped it")
 		return
 	}
 	r.checkAnswers()
 
 	// Stop cleanly, then let the offline verifier read the file alone.
 	if r.proc != nil {
-		if err := r.proc.stop(stopTimeout); err != nil {
-			r.rep.fail("stop", "exit 0 after SIGTERM", err.Error())
+		if err := r.proc.Stop(stopTimeout); err != nil {
+			r.rep.Fail("stop", "exit 0 after SIGTERM", err.Error())
 		} else {
-			r.rep.pass("stop", "exit 0 after SIGTERM")
+			r.rep.Pass("stop", "exit 0 after SIGTERM")
 		}
 	}
 	r.verifyOffline(ctx)
@@ -148,7 +150,7 @@ func (r *runner) round(ctx context.Context, n int) bool {
 	rc := newRoundControl(r.proc)
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.writers))
-	base := r.proc.url
+	base := r.proc.URL
 	r.fresh = false
 	for i, w := range r.writers {
 		wg.Go(func() { errs[i] = w.run(ctx, r.c, base, n, rc) })
@@ -157,13 +159,13 @@ func (r *runner) round(ctx context.Context, n int) bool {
 	select {
 	case <-timer.C:
 	case <-ctx.Done():
-	case <-r.proc.exited:
+	case <-r.proc.Exited():
 	}
 	timer.Stop()
 
 	// Kill in the middle of it; the requests in flight fail with the process.
 	how := "at a random moment"
-	if onAck && ctx.Err() == nil && r.proc.running() {
+	if onAck && ctx.Err() == nil && r.proc.Running() {
 		rc.armed.Store(true)
 		select {
 		case <-rc.killed:
@@ -171,13 +173,13 @@ func (r *runner) round(ctx context.Context, n int) bool {
 		case <-time.After(armedWait):
 			how = fmt.Sprintf("with no 201 in %s", armedWait)
 		case <-ctx.Done():
-		case <-r.proc.exited:
+		case <-r.proc.Exited():
 		}
 	}
 	rc.kill()
 	killErr := rc.err
 	if killErr == nil {
-		killErr = r.proc.reap()
+		killErr = r.proc.WaitKilled()
 	}
 	wg.Wait()
 	r.c.hc.CloseIdleConnections()
@@ -186,11 +188,11 @@ func (r *runner) round(ctx context.Context, n int) bool {
 		return false
 	}
 	if err := errors.Join(errs...); err != nil {
-		r.rep.fail(name, "writers that can build their batches", err.Error())
+		r.rep.Fail(name, "writers that can build their batches", err.Error())
 		return false
 	}
 	if killErr != nil {
-		r.rep.fail(name, "a running server killed by SIGKILL", killErr.Error())
+		r.rep.Fail(name, "a running server killed by SIGKILL", killErr.Error())
 		// Go on all the same: a restart shows whether the file survived.
 	} else {
 		r.tally.kills++
@@ -200,13 +202,13 @@ func (r *runner) round(ctx context.Context, n int) bool {
 	began := time.Now()
 	proc, err := r.launch.start(ctx, r.c, healthTimeout)
 	if err != nil {
-		r.rep.fail(name, "a restart healthy within "+healthTimeout.String(), err.Error())
+		r.rep.Fail(name, "a restart healthy within "+healthTimeout.String(), err.Error())
 		r.proc = nil
 		return false
 	}
 	r.proc = proc
 	if killErr == nil {
-		r.rep.pass(name, fmt.Sprintf("SIGKILL after %3d ms %s, %d in flight; "+
+		r.rep.Pass(name, fmt.Sprintf("SIGKILL after %3d ms %s, %d in flight; "+
 			"%3d batches acknowledged, %d not; up in %d ms",
 			load.Milliseconds(), how, rc.cut, ackedNow, notAcked, time.Since(began).Milliseconds()))
 	}
@@ -258,15 +260,15 @@ func (r *runner) checkAnswers() {
 				got = append(got, fmt.Sprintf("%d %s (first: %s)", count[o], o, first[o]))
 			}
 		}
-		r.rep.fail(name, "only 201s, or requests cut off by a kill", fmt.Sprint(got))
+		r.rep.Fail(name, "only 201s, or requests cut off by a kill", fmt.Sprint(got))
 	case count[acked] == 0:
-		r.rep.fail(name, "some acknowledged batches", "none")
+		r.rep.Fail(name, "some acknowledged batches", "none")
 	default:
 		detail := fmt.Sprintf("%d batches: %d answered 201, %d cut off by a kill",
 			len(r.batches), count[acked], count[cutOff])
 		if e, ok := first[cutOff]; ok {
 			detail += fmt.Sprintf(" (e.g. %q)", shortErr(e))
 		}
-		r.rep.pass(name, detail)
+		r.rep.Pass(name, detail)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 // conformanceTimeout bounds the conformance suite's run.
@@ -30,22 +32,22 @@ func (r *runner) verifyOffline(ctx context.Context) {
 	err := cmd.Run()
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
-		r.report.fail(name, want, err.Error())
+		r.report.Fail(name, want, err.Error())
 		return
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 1 {
-		msg := clip(strings.TrimSpace(stderr.String()), 200)
-		r.report.fail(name, want, fmt.Sprintf("exit %d (%s)", code, msg))
+		msg := harness.Clip(strings.TrimSpace(stderr.String()), 200)
+		r.report.Fail(name, want, fmt.Sprintf("exit %d (%s)", code, msg))
 		return
 	}
 
 	// Compare the broken sessions with the tampered ones.
 	var report struct {
-		SessionsVerified int           `json:"sessionsVerified"`
-		BrokenChains     []brokenChain `json:"brokenChains"`
+		SessionsVerified int                   `json:"sessionsVerified"`
+		BrokenChains     []harness.BrokenChain `json:"brokenChains"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-		r.report.fail(name, want, fmt.Sprintf("unreadable JSON report: %v", err))
+		r.report.Fail(name, want, fmt.Sprintf("unreadable JSON report: %v", err))
 		return
 	}
 	var broken []string
@@ -55,13 +57,13 @@ func (r *runner) verifyOffline(ctx context.Context) {
 	slices.Sort(broken)
 	tampered := slices.Sorted(slices.Values(r.tampered))
 	if !slices.Equal(broken, tampered) {
-		r.report.fail(name,
+		r.report.Fail(name,
 			fmt.Sprintf("broken sessions %v", tampered),
 			fmt.Sprintf("broken sessions %v", broken),
 		)
 		return
 	}
-	r.report.pass(name, fmt.Sprintf("exit 1, %d of %d sessions broken, all of them tampered",
+	r.report.Pass(name, fmt.Sprintf("exit 1, %d of %d sessions broken, all of them tampered",
 		len(broken), report.SessionsVerified))
 }
 
@@ -71,10 +73,10 @@ func (r *runner) verifyOffline(ctx context.Context) {
 func (r *runner) runConformance(ctx context.Context) {
 	const name = "conformance"
 	if r.opts.conformance == "" {
-		fmt.Fprintf(r.report.out, "# conformance: skipped (no run.py, or --no-conformance)\n")
+		fmt.Fprintf(r.report.Out, "# conformance: skipped (no run.py, or --no-conformance)\n")
 		return
 	}
-	fmt.Fprintf(r.report.out, "# conformance: %s --only %s\n",
+	fmt.Fprintf(r.report.Out, "# conformance: %s --only %s\n",
 		r.opts.conformance, conformanceGroups)
 
 	ctx, cancel := context.WithTimeout(ctx, conformanceTimeout)
@@ -96,7 +98,7 @@ func (r *runner) conformance(ctx context.Context, name string, cmd *exec.Cmd) {
 	out, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError
 	if err != nil && (!errors.As(err, &exitErr) || ctx.Err() != nil) {
-		r.report.fail(name, "exit 0", fmt.Sprintf("%v (%v)", err, ctx.Err()))
+		r.report.Fail(name, "exit 0", fmt.Sprintf("%v (%v)", err, ctx.Err()))
 		return
 	}
 
@@ -104,16 +106,16 @@ func (r *runner) conformance(ctx context.Context, name string, cmd *exec.Cmd) {
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	for _, l := range lines {
 		if strings.HasPrefix(l, "FAIL ") {
-			fmt.Fprintf(r.report.out, "#   %s\n", l)
+			fmt.Fprintf(r.report.Out, "#   %s\n", l)
 		}
 	}
 	last := lines[len(lines)-1]
-	fmt.Fprintf(r.report.out, "#   %s (%.1fs)\n", last, time.Since(start).Seconds())
+	fmt.Fprintf(r.report.Out, "#   %s (%.1fs)\n", last, time.Since(start).Seconds())
 	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		r.report.fail(name, "exit 0", fmt.Sprintf("exit %d: %s", code, last))
+		r.report.Fail(name, "exit 0", fmt.Sprintf("exit %d: %s", code, last))
 		return
 	}
-	r.report.pass(name, last)
+	r.report.Pass(name, last)
 }
 
 // runAuthConformance starts a second server with authentication on and the
@@ -126,34 +128,41 @@ func (r *runner) runAuthConformance(ctx context.Context, tmp string) {
 	}
 	dir := filepath.Join(tmp, "auth")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		r.report.fail(name, "a directory for the second server", err.Error())
+		r.report.Fail(name, "a directory for the second server", err.Error())
 		return
 	}
 	secrets := []string{"ag-e2e-secret", "fb-e2e-secret", "gen-e2e-secret"}
 	dbPath := filepath.Join(dir, "agentlens.db")
-	srv, err := startServer(r.opts.bin, r.opts.config, dir, dbPath,
-		"AGENTGATE_WEBHOOK_SECRET="+secrets[0], "FORMBRIDGE_WEBHOOK_SECRET="+secrets[1],
-		"GENERIC_WEBHOOK_SECRET="+secrets[2])
+	srv, err := harness.Start(harness.Config{
+		Bin:        r.opts.bin,
+		ConfigFile: r.opts.config,
+		Dir:        dir,
+		DBPath:     dbPath,
+		Env: []string{
+			"AGENTGATE_WEBHOOK_SECRET=" + secrets[0], "FORMBRIDGE_WEBHOOK_SECRET=" + secrets[1],
+			"GENERIC_WEBHOOK_SECRET=" + secrets[2],
+		},
+	})
 	if err != nil {
-		r.report.fail(name, "a second server with auth on", err.Error())
+		r.report.Fail(name, "a second server with auth on", err.Error())
 		return
 	}
-	defer srv.kill()
-	if err := srv.waitHealthy(ctx, newAPI(srv.url), 15*time.Second); err != nil {
-		r.report.fail(name, "the second server healthy", err.Error())
+	defer srv.Kill()
+	if err := waitHealthy(ctx, srv, newAPI(srv.URL), 15*time.Second); err != nil {
+		r.report.Fail(name, "the second server healthy", err.Error())
 		return
 	}
 	key, err := os.ReadFile(filepath.Join(dir, "agentlens-admin.key"))
 	if err != nil {
-		r.report.fail(name, "the admin key file written at first start", err.Error())
+		r.report.Fail(name, "the admin key file written at first start", err.Error())
 		return
 	}
-	fmt.Fprintf(r.report.out, "# conformance with auth on: --only %s\n", authGroups)
+	fmt.Fprintf(r.report.Out, "# conformance with auth on: --only %s\n", authGroups)
 
 	ctx, cancel := context.WithTimeout(ctx, conformanceTimeout)
 	defer cancel()
 	r.conformance(ctx, name, exec.CommandContext(ctx, "python3", r.opts.conformance,
-		"--url", srv.url, "--db", dbPath, "--key", strings.TrimSpace(string(key)),
+		"--url", srv.URL, "--db", dbPath, "--key", strings.TrimSpace(string(key)),
 		"--agentgate-secret", secrets[0], "--formbridge-secret", secrets[1], "--generic-secret", secrets[2],
 		"--only", authGroups,
 	))

@@ -19,15 +19,15 @@ const fixtureNameLen = 44
 func (r *runner) postFixtures(ctx context.Context) {
 	files, err := filepath.Glob(filepath.Join(r.opts.fixtures, "*.json"))
 	if err != nil {
-		r.report.fail("fixtures", "*.json session files in "+r.opts.fixtures, err.Error())
+		r.report.Fail("fixtures", "*.json session files in "+r.opts.fixtures, err.Error())
 		return
 	}
 	if len(files) == 0 {
-		r.report.fail("fixtures", "*.json session files in "+r.opts.fixtures, "none")
+		r.report.Fail("fixtures", "*.json session files in "+r.opts.fixtures, "none")
 		return
 	}
 	sort.Strings(files)
-	fmt.Fprintf(r.report.out, "# fixtures: %d sessions from %s\n", len(files), r.opts.fixtures)
+	fmt.Fprintf(r.report.Out, "# fixtures: %d sessions from %s\n", len(files), r.opts.fixtures)
 
 	for _, file := range files {
 		if ctx.Err() != nil {
@@ -35,9 +35,9 @@ func (r *runner) postFixtures(ctx context.Context) {
 		}
 		name := "fixtures/" + shortName(file)
 		if detail, f := r.postFixture(ctx, file); f != nil {
-			r.report.fail(name, f.want, f.got)
+			r.report.Fail(name, f.want, f.got)
 		} else {
-			r.report.pass(name, detail)
+			r.report.Pass(name, detail)
 		}
 	}
 }

@@ -34,10 +34,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
+
+	"github.com/agentlens/agentlens-go/internal/harness"
 )
 
 // conformanceGroups are the conformance suite's groups run against the server.
@@ -58,7 +58,7 @@ type options struct {
 // runner carries one e2e run: the server under test and what was learned so far.
 type runner struct {
 	opts   options
-	report *report
+	report *harness.Report
 	api    *api
 	dbPath string
 
@@ -88,7 +88,7 @@ func run(args []string, out io.Writer) int {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 2
 	}
-	r := &runner{opts: opts, report: &report{out: out}}
+	r := &runner{opts: opts, report: &harness.Report{Out: out, Width: 49}}
 
 	// A fresh directory holds the database and is the server's working directory.
 	tmp, err := os.MkdirTemp("", "agentlens-e2e-")
@@ -99,23 +99,30 @@ func run(args []string, out io.Writer) int {
 	defer os.RemoveAll(tmp)
 	r.dbPath = filepath.Join(tmp, "agentlens.db")
 
-	srv, err := startServer(opts.bin, opts.config, tmp, r.dbPath)
+	log := harness.NewLogTail(logLines)
+	srv, err := harness.Start(harness.Config{
+		Bin:        opts.bin,
+		ConfigFile: opts.config,
+		Dir:        tmp,
+		DBPath:     r.dbPath,
+		Output:     log,
+	})
 	if err != nil {
-		r.report.fail("server/start", "a running server", err.Error())
+		r.report.Fail("server/start", "a running server", err.Error())
 		return r.finish(start, nil)
 	}
-	defer srv.kill()
-	r.api = newAPI(srv.url)
-	fmt.Fprintf(out, "# server %s on %s, database %s\n", opts.bin, srv.url, r.dbPath)
+	defer srv.Kill()
+	r.api = newAPI(srv.URL)
+	fmt.Fprintf(out, "# server %s on %s, database %s\n", opts.bin, srv.URL, r.dbPath)
 
 	// Run the phases in order; the offline verifier must see the database before
 	// the conformance suite adds broken sessions of its own.
 	healthStart := time.Now()
-	healthErr := srv.waitHealthy(ctx, r.api, 10*time.Second)
+	healthErr := waitHealthy(ctx, srv, r.api, 10*time.Second)
 	if healthErr != nil {
-		r.report.fail("server/health", "200 from /api/health within 10s", healthErr.Error())
+		r.report.Fail("server/health", "200 from /api/health within 10s", healthErr.Error())
 	} else {
-		r.report.pass("server/health", fmt.Sprintf("up in %d ms", msSince(healthStart)))
+		r.report.Pass("server/health", fmt.Sprintf("up in %d ms", msSince(healthStart)))
 		phases := []func(context.Context){
 			r.postFixtures,
 			r.tamper,
@@ -126,7 +133,7 @@ func run(args []string, out io.Writer) int {
 		for _, phase := range phases {
 			phase(ctx)
 			if ctx.Err() != nil {
-				r.report.fail("interrupted", "the run to complete", "a signal stopped it")
+				r.report.Fail("interrupted", "the run to complete", "a signal stopped it")
 				break
 			}
 		}
@@ -135,14 +142,14 @@ func run(args []string, out io.Writer) int {
 	// A server that came up and was never interrupted must still be running, and
 	// must stop cleanly.
 	if healthErr == nil && ctx.Err() == nil {
-		if err := srv.stop(15 * time.Second); err != nil {
-			r.report.fail("server/shutdown", "exit 0 after SIGTERM", err.Error())
+		if err := srv.Stop(15 * time.Second); err != nil {
+			r.report.Fail("server/shutdown", "exit 0 after SIGTERM", err.Error())
 		} else {
-			r.report.pass("server/shutdown", "exit 0 after SIGTERM")
+			r.report.Pass("server/shutdown", "exit 0 after SIGTERM")
 		}
 	}
-	srv.kill()
-	return r.finish(start, srv.log)
+	srv.Kill()
+	return r.finish(start, log)
 }
 
 // parseOptions reads the flags and fills in the defaults, which are found
@@ -164,17 +171,12 @@ func parseOptions(args []string) (options, error) {
 		return options{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 
-	root, err := moduleRoot()
+	t, err := harness.FindTarget(*bin)
 	if err != nil {
 		return options{}, err
 	}
-	var opts options
-	if opts.bin, err = existingFile(*bin); err != nil {
-		return options{}, fmt.Errorf("--bin: %w (run `make build` first)", err)
-	}
-	if opts.config, err = existingFile(filepath.Join(root, "agentlens.toml")); err != nil {
-		return options{}, fmt.Errorf("find configuration: %w", err)
-	}
+	root := t.Root
+	opts := options{bin: t.Bin, config: t.Config}
 
 	opts.fixtures = *fixtures
 	if opts.fixtures == "" {
@@ -193,50 +195,16 @@ func parseOptions(args []string) (options, error) {
 	switch {
 	case *noConformance:
 	case *conformance != "":
-		if opts.conformance, err = existingFile(*conformance); err != nil {
+		if opts.conformance, err = harness.ExistingFile(*conformance); err != nil {
 			return options{}, fmt.Errorf("--conformance: %w", err)
 		}
 	default:
 		suite := filepath.Join(root, "..", "shared", "conformance", "run.py")
-		if p, err := existingFile(suite); err == nil {
+		if p, err := harness.ExistingFile(suite); err == nil {
 			opts.conformance = p
 		}
 	}
 	return opts, nil
-}
-
-// moduleRoot walks up from the working directory to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod in the working directory or above")
-		}
-		dir = parent
-	}
-}
-
-// existingFile returns the absolute path of a regular file that exists.
-func existingFile(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	info, err := os.Stat(abs)
-	if err != nil {
-		return "", err
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", abs)
-	}
-	return abs, nil
 }
 
 func isDir(path string) bool {
@@ -246,14 +214,10 @@ func isDir(path string) bool {
 
 // finish prints the server's log when something failed, then the summary, and
 // returns the exit status.
-func (r *runner) finish(start time.Time, log *logTail) int {
-	out := r.report.out
-	if r.report.failed > 0 && log != nil {
-		lines := log.Lines()
-		fmt.Fprintf(out, "# server log, last %d lines:\n", len(lines))
-		for _, l := range lines {
-			fmt.Fprintf(out, "#   %s\n", l)
-		}
+func (r *runner) finish(start time.Time, log *harness.LogTail) int {
+	out := r.report.Out
+	if r.report.Failed > 0 && log != nil {
+		r.report.ServerLog(log.Lines())
 	}
 
 	fmt.Fprintf(out, "# summary\n")
@@ -262,34 +226,7 @@ func (r *runner) finish(start time.Time, log *logTail) int {
 	fmt.Fprintf(out, "#   events posted  %d\n", r.eventsPosted)
 	fmt.Fprintf(out, "#   tamper caught  %d/%d\n", r.caught, len(tamperCases))
 	fmt.Fprintf(out, "#   total time     %.1fs\n", time.Since(start).Seconds())
-	fmt.Fprintf(out, "e2e: %d passed, %d failed\n", r.report.passed, r.report.failed)
-	if r.report.failed > 0 {
-		return 1
-	}
-	return 0
-}
-
-// report counts the checks and prints one line for each.
-type report struct {
-	out            io.Writer
-	passed, failed int
-}
-
-// pass records a check that held; detail, when not empty, follows its name.
-func (r *report) pass(name, detail string) {
-	r.passed++
-	if detail == "" {
-		fmt.Fprintf(r.out, "PASS %s\n", name)
-		return
-	}
-	pad := max(1, 49-utf8.RuneCountInString(name))
-	fmt.Fprintf(r.out, "PASS %s%s%s\n", name, strings.Repeat(" ", pad), detail)
-}
-
-// fail records a check that did not hold.
-func (r *report) fail(name, want, got string) {
-	r.failed++
-	fmt.Fprintf(r.out, "FAIL %s: want %s, got %s\n", name, want, got)
+	return r.report.Tally("e2e")
 }
 
 // failure is why a check did not hold: what it wanted and what it got.

@@ -60,7 +60,7 @@ func (r *runner) tamper(ctx context.Context) {
 	for _, sid := range sessions {
 		if err := r.postOwnSession(ctx, sid); err != nil {
 			want := fmt.Sprintf("201 with ingested %d", tamperEvents)
-			r.report.fail("tamper/post "+sid, want, err.Error())
+			r.report.Fail("tamper/post "+sid, want, err.Error())
 			return
 		}
 	}
@@ -68,7 +68,7 @@ func (r *runner) tamper(ctx context.Context) {
 	// Edit each case's session in the file, the server still running.
 	db, err := openDB(ctx, r.dbPath)
 	if err != nil {
-		r.report.fail("tamper/open-db", "the database open in this process", err.Error())
+		r.report.Fail("tamper/open-db", "the database open in this process", err.Error())
 		return
 	}
 	defer db.close()
@@ -77,7 +77,7 @@ func (r *runner) tamper(ctx context.Context) {
 		sid := tamperSession(c)
 		got, err := db.tamper(ctx, sid, c.edit)
 		if err != nil {
-			r.report.fail("tamper/"+c.name, "the edit applied", err.Error())
+			r.report.Fail("tamper/"+c.name, "the edit applied", err.Error())
 			continue
 		}
 		ids[sid] = got
@@ -87,21 +87,21 @@ func (r *runner) tamper(ctx context.Context) {
 	// The triggers are back: the database refuses an UPDATE again.
 	if err := db.tryUpdate(ctx, controlSession); err == nil ||
 		!strings.Contains(err.Error(), "append-only") {
-		r.report.fail("tamper/triggers-restored", "UPDATE on events refused as append-only",
+		r.report.Fail("tamper/triggers-restored", "UPDATE on events refused as append-only",
 			fmt.Sprintf("%v", err))
 	} else {
-		r.report.pass("tamper/triggers-restored", "UPDATE refused")
+		r.report.Pass("tamper/triggers-restored", "UPDATE refused")
 	}
 
 	// The untouched session still verifies.
 	if v, err := r.api.verify(ctx, controlSession); err != nil {
-		r.report.fail("tamper/control", "verified true", err.Error())
+		r.report.Fail("tamper/control", "verified true", err.Error())
 	} else if !v.Verified || v.TotalEvents != tamperEvents || len(v.BrokenChains) != 0 {
-		r.report.fail("tamper/control", fmt.Sprintf("verified true, totalEvents %d", tamperEvents),
+		r.report.Fail("tamper/control", fmt.Sprintf("verified true, totalEvents %d", tamperEvents),
 			fmt.Sprintf("verified %t, totalEvents %d, %d broken chains", v.Verified, v.TotalEvents,
 				len(v.BrokenChains)))
 	} else {
-		r.report.pass("tamper/control", "untouched session verified")
+		r.report.Pass("tamper/control", "untouched session verified")
 	}
 
 	// Every edit is reported at the right session, seq and event.
@@ -111,10 +111,10 @@ func (r *runner) tamper(ctx context.Context) {
 			continue // the edit itself failed, already reported
 		}
 		if reason, f := r.checkTampered(ctx, c, sid, ids[sid]); f != nil {
-			r.report.fail("tamper/"+c.name, f.want, f.got)
+			r.report.Fail("tamper/"+c.name, f.want, f.got)
 		} else {
 			r.caught++
-			r.report.pass("tamper/"+c.name, reason)
+			r.report.Pass("tamper/"+c.name, reason)
 		}
 	}
 }
