@@ -476,3 +476,21 @@ func TestCheck_ObjectMembers(t *testing.T) {
 		}
 	}
 }
+
+func TestCheck_UnderflowIsRefused(t *testing.T) {
+	for in, ok := range map[string]bool{
+		`1e-400`: false, `-2.5e-330`: false, `0.0`: true, `0e-500`: true, `-0`: true, `5e-324`: true, `1e-300`: true,
+	} {
+		if err := chain.Check([]byte(in), chain.DefaultLimits); (err == nil) != ok {
+			t.Errorf("Check(%s) = %v, want ok=%v", in, err, ok)
+		}
+	}
+}
+
+func TestSignedMessage_DeepDocument(t *testing.T) {
+	deep := strings.Repeat("[", 80) + strings.Repeat("]", 80)
+	doc := map[string]json.RawMessage{"events": json.RawMessage(deep)}
+	if _, err := chain.SignedMessage(doc); err != nil {
+		t.Errorf("SignedMessage(80 levels deep) = %v, want it signed: bundles nest stored events", err)
+	}
+}

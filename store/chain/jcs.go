@@ -837,6 +837,10 @@ func checkNumber(lit []byte) (float64, error) {
 	if err != nil || math.IsInf(f, 0) {
 		return 0, &InputError{Reason: fmt.Sprintf("number %s is outside the range of a double", clip(string(lit)))}
 	}
+	if f == 0 && underflows(lit) {
+		return 0, &InputError{Reason: fmt.Sprintf(
+			"number %s is too small for a double and would be stored as 0; send it as a string", clip(string(lit)))}
+	}
 	a := math.Abs(f)
 	if a < maxSafeInteger || a >= 1e21 {
 		// Below 2^53 every integer is exact; from 1e21 on, JCS writes an
@@ -901,4 +905,18 @@ func quoteAt(in []byte, i int) string {
 // clipAt returns up to n bytes of in from i, for an error message.
 func clipAt(in []byte, i, n int) string {
 	return string(in[i:min(i+n, len(in))])
+}
+
+// underflows reports whether a number literal that parsed as 0 has a
+// non-zero digit before its exponent: a value too small for a double.
+func underflows[T string | []byte](lit T) bool {
+	for i := 0; i < len(lit); i++ {
+		switch c := lit[i]; {
+		case c == 'e' || c == 'E':
+			return false
+		case c >= '1' && c <= '9':
+			return true
+		}
+	}
+	return false
 }

@@ -77,7 +77,9 @@ func SignedMessage(doc any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode document: %w", err)
 	}
-	return Canonicalize(raw)
+	// A document may nest stored events deeper than ingest allows payloads
+	// to nest (a bundle adds three levels), so only the hard limits apply.
+	return storedLimits.Canonicalize(raw)
 }
 
 // ParseSignature splits a signature string into its key id and signature.
