@@ -6,15 +6,21 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/agentlens/agentlens-go/functions/keys"
 	"github.com/agentlens/agentlens-go/store"
 )
 
-// AdminKeyFile is the name of the file, next to the database, where the
-// first start writes the generated admin key.
-const AdminKeyFile = "agentlens-admin.key"
+// AdminKeyPath is the file, next to the database, where the first start
+// writes the generated admin key: agentlens-admin.key for agentlens.db,
+// <name>-admin.key for any other <name>.db, so that databases sharing a
+// directory never share (or overwrite) a key file.
+func AdminKeyPath(dbPath string) string {
+	name := strings.TrimSuffix(filepath.Base(dbPath), filepath.Ext(dbPath))
+	return filepath.Join(filepath.Dir(dbPath), name+"-admin.key")
+}
 
 // bootstrapAdminKey makes an admin key (scope "*") when the database has no
 // key at all, so that a fresh service with authentication on can be used.
@@ -35,7 +41,7 @@ func (h *Host) bootstrapAdminKey(ctx context.Context) error {
 
 	// Write the file before storing the key: a key that is stored but
 	// written nowhere would lock the admin out.
-	path := filepath.Join(filepath.Dir(h.cfg.Store.Path), AdminKeyFile)
+	path := AdminKeyPath(h.cfg.Store.Path)
 	if err := writeSecretFile(path, raw+"\n"); err != nil {
 		return fmt.Errorf("write admin key file: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ import (
 func TestBootstrap_FreshDatabase(t *testing.T) {
 	cfg := testConfig(t)
 	th := startHost(t, cfg)
-	path := filepath.Join(filepath.Dir(cfg.Store.Path), AdminKeyFile)
+	path := AdminKeyPath(cfg.Store.Path)
 
 	info, err := os.Stat(path)
 	if err != nil {
@@ -66,7 +65,7 @@ func TestBootstrap_AuthDisabled(t *testing.T) {
 	cfg.Auth.Disabled = true
 	th := startHost(t, cfg)
 
-	path := filepath.Join(filepath.Dir(cfg.Store.Path), AdminKeyFile)
+	path := AdminKeyPath(cfg.Store.Path)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("Stat(admin key file) with auth disabled = %v, want not exist", err)
 	}

@@ -55,7 +55,7 @@ func startHost(t *testing.T, cfg Config) *testHost {
 // readAdminKey returns the key bootstrap wrote next to the database.
 func readAdminKey(t *testing.T, dbPath string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(dbPath), AdminKeyFile))
+	b, err := os.ReadFile(AdminKeyPath(dbPath))
 	if err != nil {
 		t.Fatalf("read admin key file: %v", err)
 	}

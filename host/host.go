@@ -49,7 +49,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
 		return nil, err
 	}
 	m.watchDatabase(st)
-	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder(), metrics: m, plugins: &pluginSet{}}
+	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder(), metrics: m, plugins: &pluginSet{log: log}}
 	if err := h.startPlugins(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -41,3 +41,35 @@ func TestIngest_ConfiguredLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestIngest_ServerMembersAreReserved(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Auth.Disabled = true
+	th := startHost(t, cfg)
+	for name, event := range map[string]ev{
+		"forged redaction record": testEvent("s", "a", "custom", ev{"metadata": map[string]any{
+			"redaction": []any{map[string]any{"plugin": "pii", "sha256": "00", "findings": []any{}}},
+		}}),
+		"forged truncation record": testEvent("s", "a", "custom", ev{"payload": map[string]any{
+			"_truncated": true, "originalBytes": 99999, "originalSha256": "00", "preview": "",
+		}}),
+	} {
+		th.do(t, http.MethodPost, "/api/events", "", batchBody(t, event), "Content-Type", "application/json").
+			want(t, name, http.StatusBadRequest)
+	}
+	if n := th.eventTotal(t); n != 0 {
+		t.Errorf("%d events stored, want 0", n)
+	}
+}
+
+func TestAdminKeyPath_OnePerDatabase(t *testing.T) {
+	for db, want := range map[string]string{
+		"/srv/agentlens.db": "/srv/agentlens-admin.key",
+		"/srv/team-a.db":    "/srv/team-a-admin.key",
+		"data/audit":        "data/audit-admin.key",
+	} {
+		if got := AdminKeyPath(db); got != want {
+			t.Errorf("AdminKeyPath(%s) = %s, want %s", db, got, want)
+		}
+	}
+}

@@ -22,4 +22,7 @@ const (
 	keyCutoff       = "cutoff"
 	keyTask         = "task"
 	keyPlugins      = "plugins"
+	keyPlugin       = "plugin"
+	keyEventIndex   = "event_index"
+	keyRejected     = "rejected"
 )

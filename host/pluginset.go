@@ -20,6 +20,7 @@ import (
 // failing a batch in flight: writers hold the read lock while they use the
 // chain, and the old chain closes only after they are done.
 type pluginSet struct {
+	log   *slog.Logger
 	mu    sync.RWMutex
 	chain *plugins.Chain // nil when no plugin is configured
 }
@@ -86,6 +87,9 @@ func (ps *pluginSet) apply(ctx context.Context, events []chain.Event) error {
 	if err := ps.chain.Apply(ctx, inputs); err != nil {
 		var pe *plugins.PluginError
 		if errors.As(err, &pe) {
+			ps.log.WarnContext(ctx, "plugin refused a batch",
+				slog.String(keyPlugin, pe.Plugin), slog.Int(keyEventIndex, pe.EventIndex),
+				slog.Bool(keyRejected, pe.Rejected))
 			index := pe.EventIndex
 			verb := "failed on"
 			if pe.Rejected {

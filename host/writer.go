@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -150,9 +151,15 @@ func (w *writer) prepare(src schemas.Event, now time.Time, receivedAt, keyID str
 	if e.Payload, err = w.limits.CanonicalObject(src.Payload, "payload"); err != nil {
 		return e, err
 	}
+	if hasMember(e.Payload, "_truncated") {
+		return e, &chain.InputError{Reason: `payload member "_truncated" is reserved for the server's truncation record`}
+	}
 	if src.Metadata != nil {
 		if e.Metadata, err = w.limits.CanonicalObject(src.Metadata, "metadata"); err != nil {
 			return e, err
+		}
+		if hasMember(e.Metadata, "redaction") {
+			return e, &chain.InputError{Reason: `metadata member "redaction" is reserved for the plugins' record`}
 		}
 		if len(e.Metadata) > w.maxMetadataBytes {
 			return e, &chain.InputError{Reason: fmt.Sprintf(
@@ -160,6 +167,18 @@ func (w *writer) prepare(src schemas.Event, now time.Time, receivedAt, keyID str
 		}
 	}
 	return e, nil
+}
+
+// hasMember reports whether the canonical JSON object has a top-level
+// member of that name. Members the server writes itself are reserved, so
+// that a client cannot forge a truncation or redaction record.
+func hasMember(object []byte, name string) bool {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(object, &members) != nil {
+		return false
+	}
+	_, ok := members[name]
+	return ok
 }
 
 // inputError turns a problem with event i into a 400 naming it.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -201,6 +202,7 @@ func FormatTime(t time.Time) string {
 // fractional digits) and renders it with [FormatTime]. It returns an
 // [*InputError] for anything else.
 func ParseTime(s string) (string, error) {
+	s = strings.ToUpper(s) // RFC 3339 allows "t" and "z"; no other letter can occur
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil || !rfc3339.MatchString(s) {
 		return "", &InputError{Reason: fmt.Sprintf("timestamp %q is not an RFC 3339 date-time", clip(s))}
