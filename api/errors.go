@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -35,4 +37,18 @@ func NotFound(message string) *Error {
 // Errorf builds an *Error with a formatted message.
 func Errorf(status int, format string, args ...any) *Error {
 	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// ReadBody reads the whole request body. A body over the limit the host
+// set is returned as the *http.MaxBytesError (413); a body the client
+// stopped sending or cut short is a 400, not a server failure.
+func ReadBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil, errors.As(err, &tooBig):
+		return body, err
+	default:
+		return nil, BadRequest("The request body could not be read to its end: the client stopped sending it.")
+	}
 }

@@ -183,3 +183,32 @@ func TestKeys_AgentBound(t *testing.T) {
 		}
 	}
 }
+
+func TestKeys_RequestEdgeCases(t *testing.T) {
+	th := startHost(t, testConfig(t))
+	for name, body := range map[string]string{
+		"empty agent list":  `{"agents":[]}`,
+		"duplicate members": `{"name":"a","name":"b"}`,
+	} {
+		th.do(t, http.MethodPost, "/api/keys", th.admin, body).want(t, name, http.StatusBadRequest)
+	}
+	k := th.createKey(t, `{"scopes":["events:read","events:read","audit:read"]}`)
+	if len(k.Scopes) != 2 || k.Scopes[0] != "events:read" || k.Scopes[1] != "audit:read" {
+		t.Errorf("scopes = %v, want [events:read audit:read]", k.Scopes)
+	}
+}
+
+func TestIngest_SessionIDWithSlashCanBeFetched(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Auth.Disabled = true
+	th := startHost(t, cfg)
+	th.ingest(t, "", testEvent("org/team/run-1", "a", "custom", nil))
+	th.do(t, http.MethodGet, "/api/sessions/org%2Fteam%2Frun-1", "", "").want(t, "session with slashes", http.StatusOK)
+	th.do(t, http.MethodGet, "/api/sessions/org%2Fteam%2Frun-1/timeline", "", "").want(t, "its timeline", http.StatusOK)
+}
+
+func TestEvents_OverlongSearchIs400(t *testing.T) {
+	th := startHost(t, testConfig(t))
+	th.do(t, http.MethodGet, "/api/events?search="+strings.Repeat("a", 1001), th.admin, "").
+		want(t, "overlong search", http.StatusBadRequest)
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,18 @@ func (rt *router) build(functions []function) (http.Handler, error) {
 		})
 	})
 
+	// Route on the escaped path, so that an id holding "/" (sent as %2F)
+	// stays one path segment; wrap unescapes the parameters.
+	routed := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.RawPath != "" {
+			u := *req.URL
+			u.Path = req.URL.RawPath
+			req = req.WithContext(req.Context())
+			req.URL = &u
+		}
+		r.ServeHTTP(w, req)
+	})
+
 	seen := map[string]string{}
 	for _, fn := range functions {
 		for _, route := range fn.routes {
@@ -60,7 +73,7 @@ func (rt *router) build(functions []function) (http.Handler, error) {
 			r.Handle(route.Method, route.Path, rt.wrap(fn.name, route))
 		}
 	}
-	return r, nil
+	return routed, nil
 }
 
 // wrap runs one route's handler behind the shared middleware.
@@ -69,7 +82,13 @@ func (rt *router) wrap(fn string, route api.Route) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, params httprouter.Params) {
 		noteRoute(r.Context(), fn, name)
 		for _, p := range params {
-			r.SetPathValue(strings.TrimPrefix(p.Key, ":"), p.Value)
+			value := p.Value
+			if r.URL.RawPath != "" {
+				if v, err := url.PathUnescape(value); err == nil {
+					value = v
+				}
+			}
+			r.SetPathValue(strings.TrimPrefix(p.Key, ":"), value)
 		}
 		defer func() {
 			if v := recover(); v != nil {

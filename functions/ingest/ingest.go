@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -107,7 +106,7 @@ func (h *handler) postEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := api.ReadBody(r)
 	if err != nil {
 		return err // the host maps a body over the limit to 413
 	}

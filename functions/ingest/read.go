@@ -59,6 +59,7 @@ type Session struct {
 const (
 	defaultLimit = 50
 	maxLimit     = 500
+	maxSearch    = 1000 // bytes; SQLite refuses far longer LIKE patterns
 )
 
 // page reads limit, offset and order, refusing values outside their range.
@@ -140,6 +141,9 @@ func (h *handler) listEvents(w http.ResponseWriter, r *http.Request) error {
 		Ascending:  p.ascending,
 		Limit:      p.limit,
 		Offset:     p.offset,
+	}
+	if len(f.Search) > maxSearch {
+		return api.BadRequest(fmt.Sprintf("search must be at most %d bytes.", maxSearch))
 	}
 	if f.From, err = parseBound(q, "from"); err != nil {
 		return err

@@ -120,6 +120,16 @@ func CheckRequest(name string, scopes, agents []string) (string, []string, error
 			return "", nil, api.BadRequest(fmt.Sprintf("unknown scope %q; scopes are %s.", s, scopeList()))
 		}
 	}
+	var unique []string
+	for _, s := range scopes {
+		if !slices.Contains(unique, s) {
+			unique = append(unique, s)
+		}
+	}
+	scopes = unique
+	if agents != nil && len(agents) == 0 {
+		return "", nil, api.BadRequest("agents must name at least one agent id; leave it out for a key that may write for any agent.")
+	}
 	for _, a := range agents {
 		if a == "" || len(a) > 256 || !utf8.ValidString(a) || strings.ContainsFunc(a, unicode.IsControl) {
 			return "", nil, api.BadRequest("each agent id must be 1 to 256 bytes of text without control characters.")
@@ -176,17 +186,18 @@ type created struct {
 
 func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	body, err := io.ReadAll(r.Body)
+	body, err := api.ReadBody(r)
 	if err != nil {
 		return err
 	}
-	// encoding/json would turn invalid UTF-8 into U+FFFD and ignore what
-	// follows the object; refuse both.
+	// encoding/json would turn invalid UTF-8 into U+FFFD, take the last of
+	// duplicate members and ignore what follows the object; refuse all three.
 	var req createRequest
 	if len(bytes.TrimSpace(body)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
-		if !utf8.Valid(body) || dec.Decode(&req) != nil || dec.Decode(new(json.RawMessage)) != io.EOF {
+		if chain.Check(body, chain.DefaultLimits) != nil || dec.Decode(&req) != nil ||
+			dec.Decode(new(json.RawMessage)) != io.EOF {
 			return api.BadRequest(`The body must be one JSON object {"name"?: string, "scopes"?: [string], "agents"?: [string]}.`)
 		}
 	}

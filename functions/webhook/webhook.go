@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -97,7 +96,7 @@ type response struct {
 }
 
 func (h *handler) ingest(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := api.ReadBody(r)
 	if err != nil {
 		return err // over the body limit: 413 before any HMAC work
 	}
