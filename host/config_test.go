@@ -59,7 +59,7 @@ func TestShippedConfig_IsDefault(t *testing.T) {
 	want.Plugins = []PluginConfig{{
 		Name: "pii", Path: "bin/plugins/pii.wasm",
 		EventTypes:  []string{"llm_call", "llm_response", "tool_call", "tool_response", "tool_error"},
-		Timeout:     100 * time.Millisecond,
+		Timeout:     time.Second,
 		MemoryLimit: 64 << 20,
 		Config:      map[string]any{},
 	}}
