@@ -54,7 +54,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, route 
 	}
 	if status >= 500 {
 		log.ErrorContext(r.Context(), "request failed",
-			slog.String(keyRoute, route), slog.Int(keyStatus, status), slog.Any(keyError, err))
+			slog.String(keyRoute, route), slog.Int(keyStatus, status),
+			slog.String(keyRequestID, w.Header().Get("X-Request-Id")), slog.Any(keyError, err))
 	}
 	_ = api.WriteJSON(w, status, message)
 }
