@@ -252,8 +252,10 @@ func TestLoadSigner_RefusesGarbage(t *testing.T) {
 		{"hex seed", strings.Repeat("09", 32), strings.Repeat("09", 10)},
 		{"base64url seed", base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb}, 32)), "-_v7-_v7"},
 		{"PEM of garbage", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("sekrit-sekrit")})), "c2Vrcml0"},
-		{"RSA PKCS8 PEM", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: rsaDER})),
-			base64.StdEncoding.EncodeToString(rsaDER)[30:60]},
+		{
+			"RSA PKCS8 PEM", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: rsaDER})),
+			base64.StdEncoding.EncodeToString(rsaDER)[30:60],
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -106,14 +106,22 @@ func (s *Store) ApplyRetention(ctx context.Context, sessionID, cutoff, now strin
 		query string
 		args  []any
 	}{
-		{"store anchor", `INSERT INTO retention_anchors (session_id, first_seq, last_seq, event_count,
+		{
+			"store anchor", `INSERT INTO retention_anchors (session_id, first_seq, last_seq, event_count,
 			last_hash, events_digest, created_at, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			[]any{anchor.SessionID, anchor.FirstSeq, anchor.LastSeq, anchor.Count, anchor.LastHash,
-				anchor.EventsDigest, anchor.CreatedAt, anchor.Signature}},
-		{"open gate", `INSERT INTO retention_gate (session_id, up_to_seq) VALUES (?, ?)`,
-			[]any{sessionID, anchor.LastSeq}},
-		{"delete prefix", `DELETE FROM events WHERE session_id = ? AND seq <= ?`,
-			[]any{sessionID, anchor.LastSeq}},
+			[]any{
+				anchor.SessionID, anchor.FirstSeq, anchor.LastSeq, anchor.Count, anchor.LastHash,
+				anchor.EventsDigest, anchor.CreatedAt, anchor.Signature,
+			},
+		},
+		{
+			"open gate", `INSERT INTO retention_gate (session_id, up_to_seq) VALUES (?, ?)`,
+			[]any{sessionID, anchor.LastSeq},
+		},
+		{
+			"delete prefix", `DELETE FROM events WHERE session_id = ? AND seq <= ?`,
+			[]any{sessionID, anchor.LastSeq},
+		},
 		{"close gate", `DELETE FROM retention_gate`, nil},
 	}
 	for _, st := range steps {

@@ -566,18 +566,26 @@ func TestVerifyNDJSON_Tampered(t *testing.T) {
 		{"only the trailer", valid[len(valid)-1:], bundleWant{err: "signed digest", bad: true}},
 		{"empty stream", nil, bundleWant{err: "empty"}},
 		{"two event lines reordered", swapped(1, 2), bundleWant{err: "signed digest", bad: true}},
-		{"sessions reordered", append(append(slices.Clone(valid[3:5]), valid[:3]...), trailer),
-			bundleWant{err: "signed digest", bad: true}},
+		{
+			"sessions reordered", append(append(slices.Clone(valid[3:5]), valid[:3]...), trailer),
+			bundleWant{err: "signed digest", bad: true},
+		},
 		{"trailer moved first", append([][]byte{trailer}, valid[:len(valid)-1]...), bundleWant{err: "trailer"}},
-		{"event payload changed", replaced(1, payloadChanged),
-			bundleWant{session: "sess-a", seq: 1, reason: "does not match its stored hash"}},
+		{
+			"event payload changed", replaced(1, payloadChanged),
+			bundleWant{session: "sess-a", seq: 1, reason: "does not match its stored hash"},
+		},
 		// Event lines are not signed one by one: a line whose sessionId
 		// member was renamed must be refused, not crash the verifier.
-		{"first event line without a session id", replaced(0, bytes.Replace(valid[0], []byte(`"sessionId"`), []byte(`"sessionJd"`), 1)),
-			bundleWant{err: "session"}},
+		{
+			"first event line without a session id", replaced(0, bytes.Replace(valid[0], []byte(`"sessionId"`), []byte(`"sessionJd"`), 1)),
+			bundleWant{err: "session"},
+		},
 		{"event line not JSON", replaced(1, valid[1][:len(valid[1])-1]), bundleWant{err: "line 2 is not an event"}},
-		{"trailer signature by another key", replaced(len(valid)-1, otherTrailer[len(otherTrailer)-1]),
-			bundleWant{err: "signed by key " + other.KeyID()}},
+		{
+			"trailer signature by another key", replaced(len(valid)-1, otherTrailer[len(otherTrailer)-1]),
+			bundleWant{err: "signed by key " + other.KeyID()},
+		},
 		{"trailer signature replaced under this key's id", withTrailer(func(m map[string]json.RawMessage) {
 			var ot chain.NDJSONTrailer
 			if err := json.Unmarshal(otherTrailer[len(otherTrailer)-1], &ot); err != nil {
@@ -585,27 +593,39 @@ func TestVerifyNDJSON_Tampered(t *testing.T) {
 			}
 			m["signature"] = quoted(strings.Replace(ot.Signature, other.KeyID(), s.KeyID(), 1))
 		}), bundleWant{err: "signature does not verify", bad: true}},
-		{"trailer signature removed", withTrailer(func(m map[string]json.RawMessage) { delete(m, "signature") }),
-			bundleWant{err: "no signature"}},
+		{
+			"trailer signature removed", withTrailer(func(m map[string]json.RawMessage) { delete(m, "signature") }),
+			bundleWant{err: "no signature"},
+		},
 		{"trailer heads changed", withTrailer(func(m map[string]json.RawMessage) {
 			b, _ := json.Marshal(shortHeads)
 			m["heads"] = b
 		}), bundleWant{err: "signature does not verify", bad: true}},
-		{"trailer format changed", withTrailer(func(m map[string]json.RawMessage) { m["format"] = quoted(chain.BundleFormat) }),
-			bundleWant{err: "trailer"}},
+		{
+			"trailer format changed", withTrailer(func(m map[string]json.RawMessage) { m["format"] = quoted(chain.BundleFormat) }),
+			bundleWant{err: "trailer"},
+		},
 		// The trailer signed again (as by someone holding the key) with heads
 		// matching the shorter chain: only the events digest still shows the
 		// missing event.
-		{"event removed, trailer re-signed with matching heads", ndjsonLines(t, s, short, shortHeads, events),
-			bundleWant{err: "signed digest", bad: true}},
+		{
+			"event removed, trailer re-signed with matching heads", ndjsonLines(t, s, short, shortHeads, events),
+			bundleWant{err: "signed digest", bad: true},
+		},
 		// Re-signed with a digest of what is left but the heads not updated:
 		// the head check shows the deleted tail.
-		{"event removed, trailer re-signed with the new digest", ndjsonLines(t, s, short, heads, nil),
-			bundleWant{session: "sess-a", seq: 1, reason: "deleted"}},
-		{"event appended", append(slices.Clone(valid[:len(valid)-1]), marshalForTest(t, extra), trailer),
-			bundleWant{err: "signed digest", bad: true}},
-		{"event appended, trailer re-signed with the new digest", ndjsonLines(t, s, longer, heads, nil),
-			bundleWant{session: "sess-b", seq: 2, reason: "not covered by the session head"}},
+		{
+			"event removed, trailer re-signed with the new digest", ndjsonLines(t, s, short, heads, nil),
+			bundleWant{session: "sess-a", seq: 1, reason: "deleted"},
+		},
+		{
+			"event appended", append(slices.Clone(valid[:len(valid)-1]), marshalForTest(t, extra), trailer),
+			bundleWant{err: "signed digest", bad: true},
+		},
+		{
+			"event appended, trailer re-signed with the new digest", ndjsonLines(t, s, longer, heads, nil),
+			bundleWant{session: "sess-b", seq: 2, reason: "not covered by the session head"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,8 +120,10 @@ type wireEvent struct {
 }
 
 // wireMembers are the members of an event's JSON form.
-var wireMembers = []string{"id", "timestamp", "receivedAt", "keyId", "sessionId", "agentId",
-	"eventType", "severity", "seq", "payload", "metadata", "prevHash", "hash"}
+var wireMembers = []string{
+	"id", "timestamp", "receivedAt", "keyId", "sessionId", "agentId",
+	"eventType", "severity", "seq", "payload", "metadata", "prevHash", "hash",
+}
 
 // MarshalJSON writes the event with every stored field, payload and metadata
 // as their stored JCS text and prevHash null at seq 0.

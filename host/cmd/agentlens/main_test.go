@@ -299,52 +299,73 @@ func TestVerifyBundleCommand(t *testing.T) {
 		want     []string
 		wantNot  []string // the output must not contain these
 	}{
-		{name: "JSON bundle", file: "b.json", data: jsonBundle, key: pubFile, wantCode: 0,
-			want: []string{"OK", pub.KeyID, "sessions:  1", "events:    9"}},
-		{name: "NDJSON bundle", file: "b.ndjson", data: ndjson, key: pubFile, wantCode: 0,
-			want: []string{"OK", pub.KeyID, "events:    9"}},
-		{name: "range bundle of both sessions", file: "range.json", data: rangeBundle, key: pubFile, wantCode: 0,
-			want: []string{"OK", "sessions:  2", "events:    22"}},
+		{
+			name: "JSON bundle", file: "b.json", data: jsonBundle, key: pubFile, wantCode: 0,
+			want: []string{"OK", pub.KeyID, "sessions:  1", "events:    9"},
+		},
+		{
+			name: "NDJSON bundle", file: "b.ndjson", data: ndjson, key: pubFile, wantCode: 0,
+			want: []string{"OK", pub.KeyID, "events:    9"},
+		},
+		{
+			name: "range bundle of both sessions", file: "range.json", data: rangeBundle, key: pubFile, wantCode: 0,
+			want: []string{"OK", "sessions:  2", "events:    22"},
+		},
 		{name: "PEM public key", file: "b.json", data: jsonBundle, key: pemFile, wantCode: 0, want: []string{"OK"}},
 		{name: "JWKS public key", file: "b.json", data: jsonBundle, key: jwksFile, wantCode: 0, want: []string{"OK"}},
-		{name: "JSON bundle re-encoded, unchanged", file: "same.json", key: pubFile, wantCode: 0, want: []string{"OK"},
-			data: editBundle(t, jsonBundle, func(_ map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage { return ev })},
+		{
+			name: "JSON bundle re-encoded, unchanged", file: "same.json", key: pubFile, wantCode: 0, want: []string{"OK"},
+			data: editBundle(t, jsonBundle, func(_ map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage { return ev }),
+		},
 
-		{name: "JSON payload byte changed", file: "t1.json", key: pubFile, wantCode: 1,
+		{
+			name: "JSON payload byte changed", file: "t1.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "signature does not verify", "changed or the signature replaced"},
 			data: editBundle(t, jsonBundle, func(_ map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage {
 				ev[1] = changePayloadByte(t, ev[1])
 				return ev
-			})},
-		{name: "JSON events reordered", file: "t2.json", key: pubFile, wantCode: 1,
+			}),
+		},
+		{
+			name: "JSON events reordered", file: "t2.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "signature does not verify"},
 			data: editBundle(t, jsonBundle, func(_ map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage {
 				ev[1], ev[2] = ev[2], ev[1]
 				return ev
-			})},
-		{name: "JSON last event dropped", file: "t3.json", key: pubFile, wantCode: 1,
+			}),
+		},
+		{
+			name: "JSON last event dropped", file: "t3.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "signature does not verify"},
 			data: editBundle(t, jsonBundle, func(_ map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage {
 				return ev[:len(ev)-1]
-			})},
-		{name: "JSON signature by another key", file: "t4.json", key: pubFile, wantCode: 1,
+			}),
+		},
+		{
+			name: "JSON signature by another key", file: "t4.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", otherSigner().KeyID(), "not among the keys"},
 			data: editBundle(t, jsonBundle, func(top map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage {
 				top["signature"] = signatureWith(t, top, false)
 				return ev
-			})},
-		{name: "JSON signature replaced under the server's key id", file: "t5.json", key: pubFile, wantCode: 1,
+			}),
+		},
+		{
+			name: "JSON signature replaced under the server's key id", file: "t5.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "signature does not verify"},
 			data: editBundle(t, jsonBundle, func(top map[string]json.RawMessage, ev []json.RawMessage) []json.RawMessage {
 				top["signature"] = signatureWith(t, top, true)
 				return ev
-			})},
+			}),
+		},
 		// A damaged JSON bundle is not NDJSON: the output must say the
 		// JSON is bad rather than ask for an NDJSON trailer.
-		{name: "JSON bundle cut short", file: "t6.json", key: pubFile, wantCode: 1,
+		{
+			name: "JSON bundle cut short", file: "t6.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "JSON"}, wantNot: []string{"trailer"},
-			data: jsonBundle[:len(jsonBundle)-2]},
-		{name: "JSON bundle pretty-printed and cut short", file: "t7.json", key: pubFile, wantCode: 1,
+			data: jsonBundle[:len(jsonBundle)-2],
+		},
+		{
+			name: "JSON bundle pretty-printed and cut short", file: "t7.json", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "JSON"}, wantNot: []string{"trailer"},
 			data: func() []byte {
 				var b bytes.Buffer
@@ -352,32 +373,46 @@ func TestVerifyBundleCommand(t *testing.T) {
 					t.Fatal(err)
 				}
 				return b.Bytes()[:b.Len()-2]
-			}()},
-		{name: "JSON bundle pretty-printed", file: "pretty.json", key: pubFile, wantCode: 0, want: []string{"OK"},
+			}(),
+		},
+		{
+			name: "JSON bundle pretty-printed", file: "pretty.json", key: pubFile, wantCode: 0, want: []string{"OK"},
 			data: func() []byte {
 				var b bytes.Buffer
 				if err := json.Indent(&b, jsonBundle, "", "  "); err != nil {
 					t.Fatal(err)
 				}
 				return b.Bytes()
-			}()},
-		{name: "JSON bundle, another public key", file: "b.json", data: jsonBundle, wantCode: 1,
+			}(),
+		},
+		{
+			name: "JSON bundle, another public key", file: "b.json", data: jsonBundle, wantCode: 1,
 			key:  save(t, dir, "other.json", []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"`+base64.RawURLEncoding.EncodeToString(otherSigner().PublicKey())+`"}]}`)),
-			want: []string{"FAILED", pub.KeyID, "not among the keys"}},
+			want: []string{"FAILED", pub.KeyID, "not among the keys"},
+		},
 
-		{name: "NDJSON payload byte changed", file: "t1.ndjson", key: pubFile, wantCode: 1,
+		{
+			name: "NDJSON payload byte changed", file: "t1.ndjson", key: pubFile, wantCode: 1,
 			want: []string{"BROKEN", first, "at seq 1", "does not match its stored hash", "FAILED"},
-			data: joinNDJSON(slices.Concat(lines[:1], [][]byte{changePayloadByte(t, lines[1])}, lines[2:]))},
-		{name: "NDJSON lines reordered", file: "t2.ndjson", key: pubFile, wantCode: 1,
+			data: joinNDJSON(slices.Concat(lines[:1], [][]byte{changePayloadByte(t, lines[1])}, lines[2:])),
+		},
+		{
+			name: "NDJSON lines reordered", file: "t2.ndjson", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "signed digest"},
-			data: joinNDJSON(slices.Concat(lines[:1], [][]byte{lines[2], lines[1]}, lines[3:]))},
-		{name: "NDJSON last event dropped", file: "t3.ndjson", key: pubFile, wantCode: 1,
+			data: joinNDJSON(slices.Concat(lines[:1], [][]byte{lines[2], lines[1]}, lines[3:])),
+		},
+		{
+			name: "NDJSON last event dropped", file: "t3.ndjson", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "signed digest"},
-			data: joinNDJSON(slices.Concat(lines[:trailer-1], lines[trailer:]))},
-		{name: "NDJSON trailer dropped", file: "t4.ndjson", key: pubFile, wantCode: 1,
+			data: joinNDJSON(slices.Concat(lines[:trailer-1], lines[trailer:])),
+		},
+		{
+			name: "NDJSON trailer dropped", file: "t4.ndjson", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "trailer"},
-			data: joinNDJSON(lines[:trailer])},
-		{name: "NDJSON trailer signature by another key", file: "t5.ndjson", key: pubFile, wantCode: 1,
+			data: joinNDJSON(lines[:trailer]),
+		},
+		{
+			name: "NDJSON trailer signature by another key", file: "t5.ndjson", key: pubFile, wantCode: 1,
 			want: []string{"FAILED", "not among the keys"},
 			data: func() []byte {
 				var top map[string]json.RawMessage
@@ -387,7 +422,8 @@ func TestVerifyBundleCommand(t *testing.T) {
 				top["signature"] = signatureWith(t, top, false)
 				line, _ := json.Marshal(top)
 				return joinNDJSON(slices.Concat(lines[:trailer], [][]byte{line}))
-			}()},
+			}(),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -644,7 +680,8 @@ func TestKeysRotateSigning(t *testing.T) {
 	if !slices.ContainsFunc(pub.Keys, func(k struct {
 		KeyID     string `json:"keyId"`
 		RetiredAt string `json:"retiredAt"`
-	}) bool {
+	},
+	) bool {
 		return k.KeyID == oldPub.KeyID && k.RetiredAt != ""
 	}) {
 		t.Errorf("GET /api/audit/public-key = %s, want the old key %s under keys, retired", answer, oldPub.KeyID)
