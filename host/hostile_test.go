@@ -505,7 +505,6 @@ func TestHostileInput_TextStoredAsSent(t *testing.T) {
 		t.Errorf("session agentName = %q, want %q as the session_started payload has it", got, agentName)
 	}
 
-	const keyName = "ops\x00-admin"
 	r = th.do(t, http.MethodPost, "/api/keys", th.admin, `{"name":"ops\u0000-admin"}`)
 	if r.status == http.StatusBadRequest {
 		return

@@ -97,10 +97,10 @@ func signBundle(t testing.TB, s *chain.Signer, b chain.Bundle) []byte {
 }
 
 // catchVerify calls verify and returns its answer, or the value it panicked with.
-func catchVerify(verify func() (*chain.BundleReport, error)) (r *chain.BundleReport, err error, panicked any) {
+func catchVerify(verify func() (*chain.BundleReport, error)) (r *chain.BundleReport, panicked any, err error) {
 	defer func() { panicked = recover() }()
 	r, err = verify()
-	return r, err, nil
+	return r, nil, err
 }
 
 // reportString describes VerifyBundle's or VerifyNDJSON's answer for
@@ -358,7 +358,7 @@ func TestVerifyBundle_Tampered(t *testing.T) {
 			} else if doc, err = json.Marshal(b); err != nil {
 				t.Fatal(err)
 			}
-			r, err, p := catchVerify(func() (*chain.BundleReport, error) { return chain.VerifyBundle(doc, keyLookup(s)) })
+			r, p, err := catchVerify(func() (*chain.BundleReport, error) { return chain.VerifyBundle(doc, keyLookup(s)) })
 			if p != nil {
 				t.Fatalf("VerifyBundle(%s) panicked: %v", tt.name, p)
 			}
@@ -396,7 +396,7 @@ func TestVerifyBundle_EveryByteFlip(t *testing.T) {
 		for _, c := range flipsOf(doc[i]) {
 			mutated := bytes.Clone(doc)
 			mutated[i] = c
-			r, err, p := catchVerify(func() (*chain.BundleReport, error) { return chain.VerifyBundle(mutated, keys) })
+			r, p, err := catchVerify(func() (*chain.BundleReport, error) { return chain.VerifyBundle(mutated, keys) })
 			switch {
 			case p != nil:
 				t.Errorf("VerifyBundle(byte %d %q -> %q) panicked: %v", i, doc[i], c, p)
@@ -629,7 +629,7 @@ func TestVerifyNDJSON_Tampered(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err, p := catchVerify(func() (*chain.BundleReport, error) {
+			r, p, err := catchVerify(func() (*chain.BundleReport, error) {
 				return chain.VerifyNDJSON(bytes.NewReader(joinLines(tt.lines)), keyLookup(s))
 			})
 			if p != nil {
@@ -668,7 +668,7 @@ func TestVerifyNDJSON_EveryByteChange(t *testing.T) {
 			mutated := bytes.Clone(stream)
 			mutated[i] = f
 			tried++
-			r, err, p := catchVerify(func() (*chain.BundleReport, error) {
+			r, p, err := catchVerify(func() (*chain.BundleReport, error) {
 				return chain.VerifyNDJSON(bytes.NewReader(mutated), keys)
 			})
 			if p != nil {
