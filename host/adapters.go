@@ -167,7 +167,9 @@ func (a deliveryStore) Delivery(ctx context.Context, source, id string) (webhook
 	if err != nil {
 		return webhook.Delivery{}, notFound(err, webhook.ErrNotFound)
 	}
-	return webhook.Delivery{EventID: d.EventID, EventType: d.EventType, SessionID: d.SessionID}, nil
+	return webhook.Delivery{
+		EventID: d.EventID, EventType: d.EventType, SessionID: d.SessionID, RequestHash: d.RequestHash,
+	}, nil
 }
 
 // notFound replaces store.ErrNotFound with the function's own sentinel.

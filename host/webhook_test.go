@@ -122,3 +122,18 @@ func TestWebhook_TimestampedSignatures(t *testing.T) {
 			want(t, fmt.Sprintf("%s delivery", tc.name), tc.status)
 	}
 }
+
+func TestWebhook_ReusedDeliveryIDWithAnotherBodyIs409(t *testing.T) {
+	th := webhookHost(t, nil)
+	approved := approval("r-reuse")
+	denied := strings.Replace(approved, "request.approved", "request.denied", 1)
+	th.deliver(t, approved, "X-Webhook-Signature", sign(whSecret, approved), "X-Webhook-Id", "d-1").
+		want(t, "first delivery", http.StatusCreated)
+	th.deliver(t, approved, "X-Webhook-Signature", sign(whSecret, approved), "X-Webhook-Id", "d-1").
+		want(t, "the same delivery again", http.StatusCreated)
+	th.deliver(t, denied, "X-Webhook-Signature", sign(whSecret, denied), "X-Webhook-Id", "d-1").
+		want(t, "another body under the same id", http.StatusConflict)
+	if n := th.eventTotal(t); n != 1 {
+		t.Errorf("%d events stored, want 1", n)
+	}
+}

@@ -72,7 +72,7 @@ func (w *writer) WriteIdempotent(ctx context.Context, caller api.Caller, in []sc
 // WriteDelivery stores one webhook event like [writer.Write]; with a
 // delivery id, the delivery is recorded in the same transaction.
 func (w *writer) WriteDelivery(ctx context.Context, caller api.Caller, in schemas.Event,
-	source, deliveryID string,
+	source, deliveryID, requestHash string,
 ) (chain.Event, error) {
 	events, err := w.prepareBatch(ctx, caller, []schemas.Event{in})
 	if err != nil {
@@ -81,7 +81,8 @@ func (w *writer) WriteDelivery(ctx context.Context, caller api.Caller, in schema
 	if deliveryID == "" {
 		err = w.appender.Append(ctx, events)
 	} else {
-		err = w.appender.AppendDelivery(ctx, events, store.Delivery{Source: source, DeliveryID: deliveryID})
+		err = w.appender.AppendDelivery(ctx, events,
+			store.Delivery{Source: source, DeliveryID: deliveryID, RequestHash: requestHash})
 	}
 	if err != nil {
 		return chain.Event{}, fmt.Errorf("append webhook event: %w", err)

@@ -275,7 +275,7 @@ func (s *Store) insertBatch(ctx context.Context, conn *sql.Conn, events []chain.
 func insertDeliveryRow(ctx context.Context, conn *sql.Conn, d *Delivery, e *chain.Event) error {
 	d.EventID, d.EventType, d.SessionID, d.ReceivedAt = e.ID, e.EventType, e.SessionID, e.ReceivedAt
 	if _, err := conn.ExecContext(ctx, insertDelivery,
-		d.Source, d.DeliveryID, d.EventID, d.EventType, d.SessionID, d.ReceivedAt); err != nil {
+		d.Source, d.DeliveryID, d.EventID, d.EventType, d.SessionID, d.ReceivedAt, d.RequestHash); err != nil {
 		return fmt.Errorf("record webhook delivery: %w", scrub(err))
 	}
 	return nil

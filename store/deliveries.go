@@ -17,6 +17,9 @@ type Delivery struct {
 	EventType  string
 	SessionID  string
 	ReceivedAt string
+	// RequestHash is the SHA-256 (hex) of the delivery's body, "" for
+	// deliveries recorded before it was kept.
+	RequestHash string
 }
 
 // AppendDelivery appends a batch like [Store.Append] and, in the same
@@ -38,9 +41,9 @@ func (s *Store) Delivery(ctx context.Context, source, deliveryID string) (Delive
 		return d, ErrNotFound
 	}
 	err := s.db.QueryRowContext(ctx, `SELECT CAST(event_id AS BLOB), CAST(event_type AS BLOB),
-		CAST(session_id AS BLOB), CAST(received_at AS BLOB)
+		CAST(session_id AS BLOB), CAST(received_at AS BLOB), CAST(request_hash AS BLOB)
 		FROM webhook_deliveries WHERE source = ? AND delivery_id = ?`, source, deliveryID).
-		Scan(&d.EventID, &d.EventType, &d.SessionID, &d.ReceivedAt)
+		Scan(&d.EventID, &d.EventType, &d.SessionID, &d.ReceivedAt, &d.RequestHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNotFound
 	}
@@ -51,4 +54,5 @@ func (s *Store) Delivery(ctx context.Context, source, deliveryID string) (Delive
 }
 
 const insertDelivery = `INSERT INTO webhook_deliveries
-	(source, delivery_id, event_id, event_type, session_id, received_at) VALUES (?, ?, ?, ?, ?, ?)`
+	(source, delivery_id, event_id, event_type, session_id, received_at, request_hash)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`

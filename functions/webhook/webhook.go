@@ -12,6 +12,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,16 +33,17 @@ var ErrNotFound = errors.New("not found")
 
 // Delivery is the recorded outcome of a delivery id.
 type Delivery struct {
-	EventID   string
-	EventType string
-	SessionID string
+	EventID     string
+	EventType   string
+	SessionID   string
+	RequestHash string // SHA-256 hex of the first delivery's body; "" if unknown
 }
 
 // Writer stores one webhook event. With a delivery id, the event and the
 // delivery record are stored together, atomically.
 type Writer interface {
 	WriteDelivery(ctx context.Context, caller api.Caller, event schemas.Event,
-		source, deliveryID string) (chain.Event, error)
+		source, deliveryID, requestHash string) (chain.Event, error)
 }
 
 // Deliveries looks up recorded deliveries.
@@ -128,7 +131,7 @@ func (h *handler) ingest(w http.ResponseWriter, r *http.Request) error {
 		return api.BadRequest("X-Webhook-Id must be at most 256 visible ASCII characters.")
 	}
 	if deliveryID == "" {
-		stored, err := h.cfg.Writer.WriteDelivery(r.Context(), caller, event, source, "")
+		stored, err := h.cfg.Writer.WriteDelivery(r.Context(), caller, event, source, "", "")
 		if err != nil {
 			return err
 		}
@@ -138,7 +141,7 @@ func (h *handler) ingest(w http.ResponseWriter, r *http.Request) error {
 	// One delivery id at a time: a concurrent repeat waits for the first and
 	// shares its outcome; a later repeat finds the recorded delivery.
 	v, err, _ := h.inFlight.Do(source+"\x00"+deliveryID, func() (any, error) {
-		return h.deliverOnce(r.Context(), caller, event, source, deliveryID)
+		return h.deliverOnce(r.Context(), caller, event, source, deliveryID, bodyHash(body))
 	})
 	if err != nil {
 		return err
@@ -146,23 +149,35 @@ func (h *handler) ingest(w http.ResponseWriter, r *http.Request) error {
 	return api.WriteJSON(w, http.StatusCreated, v.(response))
 }
 
-// deliverOnce stores the event unless the delivery was already stored, in
-// which case it returns the first result.
+// deliverOnce stores the event unless the delivery was already stored: a
+// repeat with the same body gets the first result, one with another body
+// is refused (409), since the sender is reusing an id for a new delivery.
 func (h *handler) deliverOnce(ctx context.Context, caller api.Caller, event schemas.Event,
-	source, deliveryID string,
+	source, deliveryID, requestHash string,
 ) (response, error) {
-	if d, err := h.cfg.Deliveries.Delivery(ctx, source, deliveryID); err == nil {
-		h.cfg.Log.InfoContext(ctx, "webhook delivery repeated; answering with its first result",
-			slog.String("source", source), slog.String("delivery_id", deliveryID))
-		return response{OK: true, EventID: d.EventID, EventType: d.EventType, SessionID: d.SessionID}, nil
-	} else if !errors.Is(err, ErrNotFound) {
+	d, err := h.cfg.Deliveries.Delivery(ctx, source, deliveryID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		stored, err := h.cfg.Writer.WriteDelivery(ctx, caller, event, source, deliveryID, requestHash)
+		if err != nil {
+			return response{}, err
+		}
+		return responseFor(stored), nil
+	case err != nil:
 		return response{}, err
+	case d.RequestHash != "" && d.RequestHash != requestHash:
+		return response{}, api.Errorf(http.StatusConflict,
+			"X-Webhook-Id %q was already delivered with a different body; send a new delivery with a new id.", deliveryID)
 	}
-	stored, err := h.cfg.Writer.WriteDelivery(ctx, caller, event, source, deliveryID)
-	if err != nil {
-		return response{}, err
-	}
-	return responseFor(stored), nil
+	h.cfg.Log.InfoContext(ctx, "webhook delivery repeated; answering with its first result",
+		slog.String("source", source), slog.String("delivery_id", deliveryID))
+	return response{OK: true, EventID: d.EventID, EventType: d.EventType, SessionID: d.SessionID}, nil
+}
+
+// bodyHash is the hex SHA-256 of a delivery's raw body.
+func bodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }
 
 func responseFor(e chain.Event) response {
