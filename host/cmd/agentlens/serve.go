@@ -29,6 +29,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log := host.NewLogger(cfg.Log, stderr)
 	log.Info("starting", slog.String("version", versionString()), slog.Any("config", cfg))
+	if len(cfg.Plugins) == 0 {
+		log.Warn("no redaction plugins are configured: payloads are stored as they are sent")
+	}
 	if cfg.Auth.Disabled {
 		log.Warn("AUTHENTICATION IS DISABLED: every route is open and events are written as " +
 			"\"anonymous\"; use AUTH_DISABLED=true for development only")
