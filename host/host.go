@@ -50,26 +50,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Host, error) {
 	}
 	m.watchDatabase(st)
 	h := &Host{cfg: cfg, log: log, store: st, usage: newUsageRecorder(), metrics: m, plugins: &pluginSet{log: log}}
-	if err := h.startPlugins(ctx); err != nil {
-		st.Close()
+	if err := h.start(ctx); err != nil {
+		h.Close()
 		return nil, err
-	}
-	if h.signer, err = LoadSigner(ctx, st, cfg.Secrets.SigningKey); err != nil {
-		st.Close()
-		return nil, err
-	}
-	log.InfoContext(ctx, "signing key ready", slog.String(keySigningKeyID, h.signer.KeyID()))
-	if err := h.wire(); err != nil {
-		st.Close()
-		return nil, err
-	}
-	if !cfg.Auth.Disabled {
-		if err := h.bootstrapAdminKey(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
 	}
 	return h, nil
+}
+
+// start compiles the plugins, loads the signing key, wires the functions
+// and, with authentication on, makes the first admin key.
+func (h *Host) start(ctx context.Context) error {
+	if err := h.startPlugins(ctx); err != nil {
+		return err
+	}
+	var err error
+	if h.signer, err = LoadSigner(ctx, h.store, h.cfg.Secrets.SigningKey); err != nil {
+		return err
+	}
+	h.log.InfoContext(ctx, "signing key ready", slog.String(keySigningKeyID, h.signer.KeyID()))
+	if err := h.wire(); err != nil {
+		return err
+	}
+	if h.cfg.Auth.Disabled {
+		return nil
+	}
+	return h.bootstrapAdminKey(ctx)
 }
 
 // wire builds the write path and the router over every function.
@@ -79,12 +84,11 @@ func (h *Host) wire() error {
 		return fmt.Errorf("load schemas: %w", err)
 	}
 	validator = validator.WithMaxIDBytes(h.cfg.Ingest.MaxIDBytes)
-	limits := h.limits()
 	w := &writer{
 		appender:         h.store,
 		maxPayloadBytes:  h.cfg.Ingest.MaxPayloadBytes,
 		maxMetadataBytes: h.cfg.Ingest.MaxMetadataBytes,
-		limits:           limits,
+		limits:           h.limits(),
 		plugins:          h.plugins,
 		now:              time.Now,
 		onBatch:          h.metrics.observeBatch,
