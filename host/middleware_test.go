@@ -151,3 +151,21 @@ func TestRouter_PanicIsolated(t *testing.T) {
 	}
 	doRequest(t, srv.URL, http.MethodGet, "/boom", "", "") // still serving
 }
+
+func TestRouter_HeadAnswersLikeGet(t *testing.T) {
+	th := startHost(t, testConfig(t))
+	for path, want := range map[string]int{"/api/health": http.StatusOK, "/api/events": http.StatusUnauthorized} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodHead, th.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("HEAD %s = %d, want %d like GET", path, resp.StatusCode, want)
+		}
+	}
+}

@@ -71,6 +71,10 @@ func (rt *router) build(functions []function) (http.Handler, error) {
 			}
 			seen[key] = fn.name
 			r.Handle(route.Method, route.Path, rt.wrap(fn.name, route))
+			if route.Method == http.MethodGet {
+				// HEAD answers like GET without the body (net/http drops it).
+				r.Handle(http.MethodHead, route.Path, rt.wrap(fn.name, route))
+			}
 		}
 	}
 	return routed, nil
