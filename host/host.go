@@ -147,9 +147,6 @@ func (h *Host) Handler() http.Handler { return h.handler }
 // startPlugins compiles the configured plugins; the service does not start
 // without them.
 func (h *Host) startPlugins(ctx context.Context) error {
-	if err := pluginFileExists(h.cfg); err != nil {
-		return err
-	}
 	c, err := loadPlugins(ctx, h.cfg, h.log, h.metrics)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"log/slog"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -88,5 +89,14 @@ func TestPlugins_ReloadKeepsTheRunningSetOnFailure(t *testing.T) {
 	got = th.ingest(t, "", testEvent("s", "a", "custom", ev{"payload": map[string]any{"type": "n", "data": "plain"}}))
 	if e := th.event(t, got.Events[0].ID); !strings.Contains(string(e.Payload), "plain") {
 		t.Errorf("after reloading no plugins payload = %s, want it untouched", e.Payload)
+	}
+}
+
+func TestPlugins_MissingModuleStopsTheStartNamingIt(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Plugins = []PluginConfig{{Name: "pii", Path: filepath.Join(t.TempDir(), "pii.wasm")}}
+	_, err := New(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), `"pii"`) || !strings.Contains(err.Error(), "make plugins") {
+		t.Errorf("New with a missing plugin file = %v, want an error naming the plugin and `make plugins`", err)
 	}
 }

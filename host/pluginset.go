@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -40,6 +40,9 @@ func loadPlugins(ctx context.Context, cfg Config, log *slog.Logger, m *metrics) 
 	}
 	rc := plugins.RuntimeConfig{CacheDir: pluginCacheDir(cfg), Log: log, OnCall: m.observePluginCall}
 	c, err := plugins.Load(ctx, rc, list)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load plugins: %w (build the shipped ones with `make plugins`)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load plugins: %w", err)
 	}
@@ -150,16 +153,5 @@ func (h *Host) ReloadPlugins(ctx context.Context, cfg Config) error {
 		h.log.WarnContext(ctx, "closing the replaced plugin set failed", slog.Any(keyError, err))
 	}
 	h.log.InfoContext(ctx, "plugins reloaded", slog.Any(keyPlugins, pluginNames(cfg.Plugins)))
-	return nil
-}
-
-// pluginFileExists reports whether every configured plugin file is there,
-// for a clearer start error than the runtime's.
-func pluginFileExists(cfg Config) error {
-	for _, p := range cfg.Plugins {
-		if _, err := os.Stat(p.Path); err != nil {
-			return fmt.Errorf("plugin %q: %w (build it with `make plugins`)", p.Name, err)
-		}
-	}
 	return nil
 }
