@@ -94,19 +94,6 @@ func parsePage(q url.Values) (page, error) {
 	return p, nil
 }
 
-// parseBound reads an optional RFC 3339 time parameter.
-func parseBound(q url.Values, name string) (string, error) {
-	s := q.Get(name)
-	if s == "" {
-		return "", nil
-	}
-	t, err := chain.ParseTime(s)
-	if err != nil {
-		return "", api.BadRequest(fmt.Sprintf("%s must be an RFC 3339 date-time such as 2026-02-08T10:00:00Z.", name))
-	}
-	return t, nil
-}
-
 // list splits a comma-separated parameter, dropping empty items.
 func list(q url.Values, name string) []string {
 	var out []string
@@ -145,10 +132,7 @@ func (h *handler) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if len(f.Search) > maxSearch {
 		return api.BadRequest(fmt.Sprintf("search must be at most %d bytes.", maxSearch))
 	}
-	if f.From, err = parseBound(q, "from"); err != nil {
-		return err
-	}
-	if f.To, err = parseBound(q, "to"); err != nil {
+	if f.From, f.To, err = api.TimeRange(q); err != nil {
 		return err
 	}
 	events, total, err := h.cfg.Reader.ListEvents(r.Context(), f)
@@ -192,10 +176,7 @@ func (h *handler) listSessions(w http.ResponseWriter, r *http.Request) error {
 		Limit:     p.limit,
 		Offset:    p.offset,
 	}
-	if f.From, err = parseBound(q, "from"); err != nil {
-		return err
-	}
-	if f.To, err = parseBound(q, "to"); err != nil {
+	if f.From, f.To, err = api.TimeRange(q); err != nil {
 		return err
 	}
 	sessions, total, err := h.cfg.Reader.ListSessions(r.Context(), f)

@@ -157,10 +157,7 @@ func (h *handler) selectSessions(r *http.Request) (selection, error) {
 	q := r.URL.Query()
 	sel := selection{sessionID: q.Get("sessionId")}
 	var err error
-	if sel.from, err = bound(q.Get("from"), "from"); err != nil {
-		return sel, err
-	}
-	if sel.to, err = bound(q.Get("to"), "to"); err != nil {
+	if sel.from, sel.to, err = api.TimeRange(q); err != nil {
 		return sel, err
 	}
 	switch {
@@ -199,17 +196,6 @@ func (rep *Report) add(res Result) {
 			SessionID: b.SessionID, FailedAtIndex: b.Seq, FailedEventID: b.EventID, Reason: b.Reason,
 		})
 	}
-}
-
-func bound(s, name string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	t, err := chain.ParseTime(s)
-	if err != nil {
-		return "", api.BadRequest(fmt.Sprintf("%s must be an RFC 3339 date-time such as 2026-02-08T10:00:00Z.", name))
-	}
-	return t, nil
 }
 
 func optional(s string) *string {
