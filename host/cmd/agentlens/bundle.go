@@ -55,17 +55,7 @@ func verifyBundle(bundlePath, keyPath string, asJSON bool, stdout, stderr io.Wri
 		}
 		out.Verified = report.OK()
 	}
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(out)
-	} else {
-		printBundleResult(stdout, out)
-	}
-	if !out.Verified {
-		return exitFailed
-	}
-	return exitOK
+	return emitReport(stdout, asJSON, out, out.Verified, func() { printBundleResult(stdout, out) })
 }
 
 // bundleResult is the report of `agentlens verify --bundle`.

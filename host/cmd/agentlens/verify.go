@@ -84,14 +84,20 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	report.Verified = len(report.BrokenChains) == 0
 
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
+	return emitReport(stdout, *asJSON, report, report.Verified, func() { printReport(stdout, report) })
+}
+
+// emitReport writes a verification report as indented JSON or as text, and
+// returns the exit code: 0 when everything verified, 1 otherwise.
+func emitReport(w io.Writer, asJSON bool, report any, verified bool, printText func()) int {
+	if asJSON {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(report)
 	} else {
-		printReport(stdout, report)
+		printText()
 	}
-	if !report.Verified {
+	if !verified {
 		return exitFailed
 	}
 	return exitOK
