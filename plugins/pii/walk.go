@@ -98,7 +98,9 @@ func isIdent(k string) bool {
 }
 
 // appendJSONString appends s as a JSON string, escaping only what JSON
-// requires.
+// requires. It is not chain.AppendString on purpose: this code runs inside
+// the WebAssembly guest, which should not link the host's chain package, and
+// the host canonicalizes the plugin's output anyway.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
